@@ -1,0 +1,195 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ChatBot.Core;
+
+/// <summary>
+/// The use cases: conversations and turns. A turn reads the context from the cache (or, on a miss, one store read), stores
+/// the user message, streams the model's answer and stores it, whatever way the answer ends.
+/// </summary>
+public sealed partial class ChatService(
+    IConversationStore store,
+    IContextCache cache,
+    IChatClient chatClient,
+    IOptions<ChatOptions> options,
+    TimeProvider time,
+    ILogger<ChatService> logger)
+{
+    private readonly ChatOptions _options = options.Value;
+
+    public async Task<Conversation> CreateConversationAsync(string userId, string? title, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var conversation = new Conversation(Ids.New(now), userId, NullIfBlank(title), now, now);
+        await store.CreateConversationAsync(conversation, cancellationToken);
+        return conversation;
+    }
+
+    public Task<ConversationPage> ListConversationsAsync(string userId, int limit, string? cursor, CancellationToken cancellationToken) =>
+        store.ListConversationsAsync(userId, limit, cursor, cancellationToken);
+
+    public Task<ConversationContext?> GetConversationAsync(string userId, string conversationId, CancellationToken cancellationToken) =>
+        store.GetConversationAsync(userId, conversationId, int.MaxValue, cancellationToken);
+
+    public async Task<Conversation?> RenameConversationAsync(string userId, string conversationId, string title, CancellationToken cancellationToken)
+    {
+        var renamed = await store.RenameConversationAsync(userId, conversationId, title.Trim(), time.GetUtcNow(), cancellationToken);
+        await cache.InvalidateAsync(userId, conversationId, cancellationToken);
+        return renamed;
+    }
+
+    public async Task<bool> DeleteConversationAsync(string userId, string conversationId, CancellationToken cancellationToken)
+    {
+        var deleted = await store.DeleteConversationAsync(userId, conversationId, cancellationToken);
+        await cache.InvalidateAsync(userId, conversationId, cancellationToken);
+        return deleted;
+    }
+
+    /// <summary>
+    /// Loads the context and stores the user message. Nothing is streamed yet, so the caller can still answer with a plain
+    /// status code (404, 409) before it commits to a stream.
+    /// </summary>
+    public async Task<TurnStart> StartTurnAsync(
+        string userId, string conversationId, string content, string? clientMessageId, CancellationToken cancellationToken)
+    {
+        var context = await cache.GetAsync(userId, conversationId, cancellationToken);
+        if (context is null)
+        {
+            context = await store.GetConversationAsync(userId, conversationId, _options.HistoryMessages, cancellationToken);
+            if (context is null)
+            {
+                return new TurnStart.NotFound();
+            }
+
+            await cache.SetAsync(userId, context, cancellationToken);
+        }
+
+        var now = time.GetUtcNow();
+        var userMessage = new ConversationMessage(
+            Ids.New(now), conversationId, MessageRole.User, content, now, MessageStatus.Complete, clientMessageId);
+        var added = await store.AddUserMessageAsync(userId, userMessage, cancellationToken);
+        if (!added.Added)
+        {
+            return added.Answer is { } answer
+                ? new TurnStart.Replayed(added.UserMessage, answer)
+                : throw new TurnInProgressException(
+                    $"The message with clientMessageId '{clientMessageId}' is still being answered. Wait for that answer instead of sending it again.");
+        }
+
+        return new TurnStart.Started(new ChatTurn(this, userId, context, added.UserMessage));
+    }
+
+    internal async IAsyncEnumerable<TurnUpdate> StreamAnswerAsync(
+        string userId, ConversationContext context, ConversationMessage userMessage, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // The answer is created right after its question so the two sort together, even when turns overlap.
+        var answerId = Ids.New(time.GetUtcNow());
+        var answerCreatedAt = time.GetUtcNow();
+        var text = new System.Text.StringBuilder();
+        UsageDetails? usage = null;
+        Exception? failure = null;
+        var status = MessageStatus.Complete;
+
+        await using (var updates = chatClient
+            .GetStreamingResponseAsync(BuildPrompt(context, userMessage), BuildChatOptions(), cancellationToken)
+            .GetAsyncEnumerator(cancellationToken))
+        {
+            while (true)
+            {
+                ChatResponseUpdate update;
+                try
+                {
+                    if (!await updates.MoveNextAsync())
+                    {
+                        break;
+                    }
+
+                    update = updates.Current;
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    status = MessageStatus.Stopped;
+                    break;
+                }
+                catch (Exception ex)
+                {
+                    LogModelFailed(logger, ex, context.Conversation.Id);
+                    status = MessageStatus.Failed;
+                    failure = ex;
+                    break;
+                }
+
+                foreach (var item in update.Contents)
+                {
+                    if (item is UsageContent usageContent)
+                    {
+                        usage = usageContent.Details;
+                    }
+                }
+
+                if (update.Text is { Length: > 0 } delta)
+                {
+                    text.Append(delta);
+                    yield return new TurnUpdate.Delta(delta);
+                }
+            }
+        }
+
+        var answer = new ConversationMessage(
+            answerId,
+            context.Conversation.Id,
+            MessageRole.Assistant,
+            text.ToString(),
+            answerCreatedAt,
+            status,
+            ReplyTo: userMessage.Id,
+            Usage: usage is null ? null : new TokenUsage((int)(usage.InputTokenCount ?? 0), (int)(usage.OutputTokenCount ?? 0)));
+
+        var conversation = context.Conversation with
+        {
+            Title = context.Conversation.Title ?? Titles.FromFirstMessage(userMessage.Content),
+            UpdatedAt = time.GetUtcNow(),
+        };
+
+        // The caller may be gone (that is how a stop arrives), but what was said must still be stored.
+        await store.SaveAssistantMessageAsync(userId, conversation, answer, CancellationToken.None);
+        await cache.AppendAsync(userId, conversation, [userMessage, answer], CancellationToken.None);
+
+        yield return failure is null ? new TurnUpdate.Completed(answer) : new TurnUpdate.Failed(answer, failure);
+    }
+
+    private List<ChatMessage> BuildPrompt(ConversationContext context, ConversationMessage userMessage)
+    {
+        var prompt = new List<ChatMessage>(context.Messages.Count + 2);
+        if (!string.IsNullOrWhiteSpace(_options.SystemPrompt))
+        {
+            prompt.Add(new ChatMessage(ChatRole.System, _options.SystemPrompt));
+        }
+
+        var history = context.Messages;
+        foreach (var message in history.Skip(Math.Max(0, history.Count - _options.HistoryMessages)))
+        {
+            // A failed answer with nothing in it would only confuse the model.
+            if (message.Content.Length > 0)
+            {
+                prompt.Add(new ChatMessage(message.Role == MessageRole.User ? ChatRole.User : ChatRole.Assistant, message.Content));
+            }
+        }
+
+        prompt.Add(new ChatMessage(ChatRole.User, userMessage.Content));
+        return prompt;
+    }
+
+    private Microsoft.Extensions.AI.ChatOptions BuildChatOptions() => new()
+    {
+        MaxOutputTokens = _options.MaxOutputTokens,
+        Temperature = _options.Temperature,
+    };
+
+    private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The model failed while answering in conversation {ConversationId}; the partial answer is kept as failed")]
+    private static partial void LogModelFailed(ILogger logger, Exception exception, string conversationId);
+}

@@ -1,0 +1,59 @@
+namespace ChatBot.Core;
+
+/// <summary>How a request to send a message begins.</summary>
+public abstract record TurnStart
+{
+    private TurnStart()
+    {
+    }
+
+    /// <summary>No such conversation for this user.</summary>
+    public sealed record NotFound : TurnStart;
+
+    /// <summary>The clientMessageId was seen before and its answer is stored: nothing new happens.</summary>
+    public sealed record Replayed(ConversationMessage UserMessage, ConversationMessage Answer) : TurnStart;
+
+    /// <summary>The user message is stored; the answer is produced by enumerating <see cref="ChatTurn.StreamAsync"/>.</summary>
+    public sealed record Started(ChatTurn Turn) : TurnStart;
+}
+
+/// <summary>What a turn reports while it streams.</summary>
+public abstract record TurnUpdate
+{
+    private TurnUpdate()
+    {
+    }
+
+    public sealed record Delta(string Text) : TurnUpdate;
+
+    /// <summary>The answer is stored: complete, or stopped when the caller cancelled.</summary>
+    public sealed record Completed(ConversationMessage Answer) : TurnUpdate;
+
+    /// <summary>The model failed part-way; the partial answer is stored with status failed.</summary>
+    public sealed record Failed(ConversationMessage Answer, Exception Error) : TurnUpdate;
+}
+
+/// <summary>A started turn: the user message is stored and the answer is ready to stream, exactly once.</summary>
+public sealed class ChatTurn
+{
+    private readonly ChatService _service;
+    private readonly string _userId;
+    private readonly ConversationContext _context;
+
+    internal ChatTurn(ChatService service, string userId, ConversationContext context, ConversationMessage userMessage)
+    {
+        _service = service;
+        _userId = userId;
+        _context = context;
+        UserMessage = userMessage;
+    }
+
+    public ConversationMessage UserMessage { get; }
+
+    /// <summary>
+    /// Streams the answer. Cancelling stops the model; the partial answer is then stored as stopped and reported as
+    /// <see cref="TurnUpdate.Completed"/>. The last update is always <see cref="TurnUpdate.Completed"/> or <see cref="TurnUpdate.Failed"/>.
+    /// </summary>
+    public IAsyncEnumerable<TurnUpdate> StreamAsync(CancellationToken cancellationToken) =>
+        _service.StreamAnswerAsync(_userId, _context, UserMessage, cancellationToken);
+}

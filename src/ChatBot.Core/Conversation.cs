@@ -1,0 +1,56 @@
+namespace ChatBot.Core;
+
+/// <summary>A user's conversation. <see cref="Title"/> is null until the user names it or the first message does.</summary>
+public sealed record Conversation(
+    string Id,
+    string UserId,
+    string? Title,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+public enum MessageRole
+{
+    User,
+    Assistant,
+}
+
+public enum MessageStatus
+{
+    /// <summary>The answer finished normally (user messages are always complete).</summary>
+    Complete,
+
+    /// <summary>The user stopped the answer; what had streamed so far is kept.</summary>
+    Stopped,
+
+    /// <summary>The model failed part-way; what had streamed so far is kept.</summary>
+    Failed,
+}
+
+public sealed record TokenUsage(int InputTokens, int OutputTokens);
+
+/// <summary>
+/// One message. Messages are ordered by (<see cref="CreatedAt"/>, <see cref="Id"/>); ids are time-ordered, so the id alone
+/// breaks ties. <see cref="ReplyTo"/> links an answer to the user message it answers.
+/// </summary>
+public sealed record ConversationMessage(
+    string Id,
+    string ConversationId,
+    MessageRole Role,
+    string Content,
+    DateTimeOffset CreatedAt,
+    MessageStatus Status,
+    string? ClientMessageId = null,
+    string? ReplyTo = null,
+    TokenUsage? Usage = null);
+
+/// <summary>A conversation with (some of) its messages, oldest first.</summary>
+public sealed record ConversationContext(Conversation Conversation, IReadOnlyList<ConversationMessage> Messages);
+
+/// <summary>A page of conversations, newest activity first. <see cref="NextCursor"/> is opaque to callers.</summary>
+public sealed record ConversationPage(IReadOnlyList<Conversation> Items, string? NextCursor);
+
+/// <summary>
+/// The outcome of storing a user message. When the client repeats a clientMessageId, nothing new is stored:
+/// <see cref="Added"/> is false, <see cref="UserMessage"/> is the stored original and <see cref="Answer"/> its stored answer, if any.
+/// </summary>
+public sealed record AddMessageResult(bool Added, ConversationMessage UserMessage, ConversationMessage? Answer);

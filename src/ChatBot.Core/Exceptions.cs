@@ -1,0 +1,38 @@
+namespace ChatBot.Core;
+
+/// <summary>A list cursor that was forged, corrupted or issued to another user.</summary>
+public sealed class InvalidCursorException(string message) : Exception(message);
+
+/// <summary>The store could not complete a write or read after its retries; the caller gets a 503 and may retry.</summary>
+public sealed class StoreUnavailableException(string message, Exception? innerException = null) : Exception(message, innerException);
+
+/// <summary>The same clientMessageId is still being answered by another request.</summary>
+public sealed class TurnInProgressException(string message) : Exception(message);
+
+public enum ModelErrorKind
+{
+    /// <summary>The model service is rate limiting us (HTTP 429).</summary>
+    Throttled,
+
+    /// <summary>The model service is down or overloaded (HTTP 503).</summary>
+    Unavailable,
+
+    /// <summary>The deployment may not use this model: access not enabled, or wrong permissions (HTTP 503: an operator must act).</summary>
+    AccessDenied,
+
+    /// <summary>The request was refused as invalid, such as input too long (HTTP 422).</summary>
+    InvalidRequest,
+
+    /// <summary>Any other failure of the model backend (HTTP 502).</summary>
+    Failed,
+}
+
+/// <summary>A model backend failure, classified so the API can answer with the right status and advice.</summary>
+public sealed class ModelException(ModelErrorKind kind, string message, TimeSpan? retryAfter = null, Exception? innerException = null)
+    : Exception(message, innerException)
+{
+    public ModelErrorKind Kind { get; } = kind;
+
+    /// <summary>How long the caller should wait before retrying, for <see cref="ModelErrorKind.Throttled"/> and <see cref="ModelErrorKind.Unavailable"/>.</summary>
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+}
