@@ -1,0 +1,48 @@
+using ChatBot.Core;
+
+namespace ChatBot.Api.Conversations;
+
+// The HTTP contract. Models are mapped to these so storage fields (user ids, keys) never leak into responses.
+
+public sealed record CreateConversationRequest(string? Title);
+
+public sealed record RenameConversationRequest(string? Title);
+
+public sealed record SendMessageRequest(string? Content, string? ClientMessageId);
+
+public sealed record ConversationSummary(string Id, string? Title, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    public static ConversationSummary From(Conversation c) => new(c.Id, c.Title, c.CreatedAt, c.UpdatedAt);
+}
+
+public sealed record ConversationList(IReadOnlyList<ConversationSummary> Items, string? NextCursor);
+
+public sealed record MessageView(
+    string Id,
+    MessageRole Role,
+    string Content,
+    DateTimeOffset CreatedAt,
+    MessageStatus Status,
+    string? ClientMessageId,
+    UsageView? Usage)
+{
+    public static MessageView From(ConversationMessage m) => new(
+        m.Id, m.Role, m.Content, m.CreatedAt, m.Status, m.ClientMessageId, m.Usage is { } u ? new UsageView(u.InputTokens, u.OutputTokens) : null);
+}
+
+public sealed record UsageView(int InputTokens, int OutputTokens);
+
+public sealed record ConversationView(
+    string Id, string? Title, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<MessageView> Messages)
+{
+    public static ConversationView From(ConversationContext context) => new(
+        context.Conversation.Id,
+        context.Conversation.Title,
+        context.Conversation.CreatedAt,
+        context.Conversation.UpdatedAt,
+        context.Messages.Select(MessageView.From).ToArray());
+}
+
+public sealed record TurnResult(MessageView User, MessageView Assistant);
+
+public sealed record DeltaEvent(string Text);

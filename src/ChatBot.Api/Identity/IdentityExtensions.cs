@@ -1,0 +1,97 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+
+namespace ChatBot.Api.Identity;
+
+public static class IdentityExtensions
+{
+    /// <summary>One authentication scheme, chosen by Auth:Mode, and the guards that keep the unsafe modes where they belong.</summary>
+    public static IHostApplicationBuilder AddChatBotIdentity(this IHostApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions();
+        builder.Services.Configure<AuthOptions>(builder.Configuration.GetSection(AuthOptions.SectionName));
+        var onLambda = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AWS_LAMBDA_FUNCTION_NAME"));
+
+        var authentication = options.Mode switch
+        {
+            AuthMode.Development when onLambda => throw new InvalidOperationException(
+                "Auth:Mode=Development is refused on AWS Lambda: it trusts a header anyone can set. Use Auth:Mode=ApiGateway or Jwt."),
+            AuthMode.Development => builder.Services.AddAuthentication(DevelopmentAuthenticationHandler.SchemeName)
+                .AddScheme<AuthenticationSchemeOptions, DevelopmentAuthenticationHandler>(DevelopmentAuthenticationHandler.SchemeName, null),
+            AuthMode.ApiGateway when !onLambda && !options.AllowApiGatewayOffLambda => throw new InvalidOperationException(
+                "Auth:Mode=ApiGateway only works on AWS Lambda behind API Gateway, where the request context header cannot be forged. " +
+                "Locally, use Auth:Mode=Development or Jwt."),
+            AuthMode.ApiGateway => builder.Services.AddAuthentication(ApiGatewayAuthenticationHandler.SchemeName)
+                .AddScheme<AuthenticationSchemeOptions, ApiGatewayAuthenticationHandler>(ApiGatewayAuthenticationHandler.SchemeName, null),
+            AuthMode.Jwt => AddJwt(builder, options.Jwt),
+            _ => throw new InvalidOperationException($"Auth:Mode '{options.Mode}' is not supported. Use Development, Jwt or ApiGateway."),
+        };
+
+        builder.Services.AddAuthorization();
+        if (options.Mode == AuthMode.Development && !options.AllowDevelopmentOffLoopback)
+        {
+            builder.Services.AddHostedService<DevelopmentModeGuard>();
+        }
+
+        return builder;
+    }
+
+    private static AuthenticationBuilder AddJwt(IHostApplicationBuilder builder, JwtAuthOptions jwt)
+    {
+        if (string.IsNullOrWhiteSpace(jwt.Authority) || string.IsNullOrWhiteSpace(jwt.Audience))
+        {
+            throw new InvalidOperationException(
+                "Auth:Mode=Jwt needs Auth:Jwt:Authority (the issuer URL, e.g. https://cognito-idp.eu-west-1.amazonaws.com/<pool id>) " +
+                "and Auth:Jwt:Audience (the app client id).");
+        }
+
+        return builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(bearer =>
+        {
+            bearer.Authority = jwt.Authority;
+            bearer.Audience = jwt.Audience;
+            bearer.MapInboundClaims = false;
+        });
+    }
+
+    /// <summary>Development mode trusts a header, so it refuses to serve anything beyond this machine unless told to.</summary>
+    private sealed class DevelopmentModeGuard(IServer server) : IHostedLifecycleService
+    {
+        public Task StartedAsync(CancellationToken cancellationToken)
+        {
+            var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            var exposed = addresses.Where(a => !IsLoopback(a)).ToArray();
+            if (exposed.Length > 0)
+            {
+                throw new InvalidOperationException(
+                    $"Auth:Mode=Development trusts the {UserIds.DevelopmentHeader} header, so it only listens on loopback, but it was asked to listen on " +
+                    $"{string.Join(", ", exposed)}. Listen on http://127.0.0.1:<port> (--urls), or set Auth:AllowDevelopmentOffLoopback=true " +
+                    "if everyone who can reach this address may act as any user.");
+            }
+
+            return Task.CompletedTask;
+        }
+
+        private static bool IsLoopback(string address)
+        {
+            if (!Uri.TryCreate(address.Replace("*", "0.0.0.0", StringComparison.Ordinal).Replace("+", "0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri))
+            {
+                return false;
+            }
+
+            return uri.IsLoopback || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip));
+        }
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

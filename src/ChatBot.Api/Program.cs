@@ -1,0 +1,29 @@
+using ChatBot.Api.Conversations;
+using ChatBot.Api.Identity;
+using ChatBot.Api.Infrastructure;
+using ChatBot.Core;
+
+var builder = WebApplication.CreateSlimBuilder(args);
+
+builder.AddChatBotCore();
+// Each adapter is chosen by configuration (Storage:Provider, Cache:Provider, Llm:Provider); see README "Configuration".
+builder.AddChatBotStorage();
+builder.AddChatBotCache();
+builder.AddChatBotModel();
+builder.AddChatBotIdentity();
+builder.AddChatBotHttp();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapConversationsApi();
+app.MapWebApp();
+
+app.Run();
+
+/// <summary>Exposed for WebApplicationFactory in the API tests.</summary>
+public partial class Program;
