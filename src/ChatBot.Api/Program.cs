@@ -22,6 +22,7 @@ app.UseAuthorization();
 
 app.MapConversationsApi();
 app.MapWebApp();
+app.LogWhenReady();
 
 app.Run();
 

@@ -1,0 +1,172 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatBot.Api.Tests;
+
+/// <summary>
+/// The real app with real adapters; only the edges a test names are swapped. Each instance has its own data folder, so
+/// tests don't see each other's conversations.
+/// </summary>
+public sealed class ChatBotApp : WebApplicationFactory<Program>
+{
+    private readonly string _dataDirectory;
+    private readonly bool _ownsDataDirectory;
+    private readonly Dictionary<string, string?> _settings;
+    private readonly IChatClient? _model;
+
+    public ChatBotApp(IChatClient? model = null, IReadOnlyDictionary<string, string?>? settings = null, string? dataDirectory = null)
+    {
+        _model = model;
+        _ownsDataDirectory = dataDirectory is null;
+        _dataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("chatbot-api-").FullName;
+        _settings = new Dictionary<string, string?>
+        {
+            ["Auth:Mode"] = "Development",
+            ["Storage:Provider"] = "Sqlite",
+            ["Storage:Sqlite:Path"] = Path.Combine(_dataDirectory, "chatbot.db"),
+            ["Cache:Provider"] = "Memory",
+            ["Chat:Temperature"] = "0",
+            ["Chat:SystemPrompt"] = "",
+        };
+        foreach (var (key, value) in TestModel.Settings)
+        {
+            _settings[key] = value;
+        }
+
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            _settings[key] = value;
+        }
+    }
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public HttpClient ClientFor(string user)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add("X-ChatBot-User", user);
+        return client;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        if (_model is not null)
+        {
+            builder.ConfigureTestServices(services => services.AddChatClient(_model));
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing && _ownsDataDirectory)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(_dataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A temp folder left behind is harmless.
+            }
+        }
+    }
+}
+
+public sealed record ConversationDto(string Id, string? Title, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, List<MessageDto>? Messages);
+
+public sealed record MessageDto(string Id, string Role, string Content, DateTimeOffset CreatedAt, string Status, string? ClientMessageId, UsageDto? Usage);
+
+public sealed record UsageDto(int InputTokens, int OutputTokens);
+
+public sealed record ConversationListDto(List<ConversationDto> Items, string? NextCursor);
+
+public sealed record TurnDto(MessageDto User, MessageDto Assistant);
+
+public sealed record ServerSentEvent(string Name, string Data)
+{
+    public T Read<T>() => JsonSerializer.Deserialize<T>(Data, ChatBotApp.Json)!;
+}
+
+public static class ApiClientExtensions
+{
+    public static async Task<ConversationDto> CreateConversationAsync(this HttpClient client, string? title = null)
+    {
+        var response = await client.PostAsJsonAsync("/api/conversations", new { title });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<ConversationDto>(ChatBotApp.Json))!;
+    }
+
+    public static async Task<ConversationDto> GetConversationAsync(this HttpClient client, string id) =>
+        (await client.GetFromJsonAsync<ConversationDto>($"/api/conversations/{id}", ChatBotApp.Json))!;
+
+    public static Task<HttpResponseMessage> SendJsonAsync(this HttpClient client, string conversationId, object body) =>
+        client.PostAsJsonAsync($"/api/conversations/{conversationId}/messages", body);
+
+    /// <summary>Posts a message asking for SSE and reads every event until the server ends the stream.</summary>
+    public static async Task<List<ServerSentEvent>> SendStreamingAsync(this HttpClient client, string conversationId, object body)
+    {
+        using var response = await client.SendAsync(StreamingRequest(conversationId, body), HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        var events = new List<ServerSentEvent>();
+        await foreach (var item in ReadEventsAsync(await response.Content.ReadAsStreamAsync()))
+        {
+            events.Add(item);
+        }
+
+        return events;
+    }
+
+    public static HttpRequestMessage StreamingRequest(string conversationId, object body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/conversations/{conversationId}/messages")
+        {
+            Content = JsonContent.Create(body),
+        };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        return request;
+    }
+
+    public static async IAsyncEnumerable<ServerSentEvent> ReadEventsAsync(Stream stream)
+    {
+        using var reader = new StreamReader(stream);
+        string? name = null;
+        var data = new List<string>();
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (line.Length == 0)
+            {
+                if (name is not null)
+                {
+                    yield return new ServerSentEvent(name, string.Join('\n', data));
+                }
+
+                (name, data) = (null, []);
+            }
+            else if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                name = line["event: ".Length..];
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                data.Add(line["data: ".Length..]);
+            }
+        }
+    }
+}
