@@ -1,17 +1,14 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json.Nodes;
 using Amazon.Runtime;
 using ChatBot.Core;
 using ChatBot.Storage.DynamoDb;
 using ChatBot.TestKit.LocalServers;
-using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Xunit;
-using AiChatOptions = Microsoft.Extensions.AI.ChatOptions;
 using static ChatBot.Adapters.Tests.Contracts.TestData;
 
 namespace ChatBot.Adapters.Tests;
@@ -236,29 +233,6 @@ public sealed class DynamoDbRequestTests(DynamoDbTableFixture table) : IDisposab
 
                 return await base.SendAsync(request, cancellationToken);
             }
-        }
-    }
-
-    /// <summary>A model that answers every prompt with the same few tokens.</summary>
-    private sealed class EchoChatClient : IChatClient
-    {
-        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, AiChatOptions? options = null, CancellationToken cancellationToken = default) =>
-            Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "echo")));
-
-        public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-            IEnumerable<ChatMessage> messages, AiChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-        {
-            foreach (var token in new[] { "ec", "ho" })
-            {
-                await Task.Yield();
-                yield return new ChatResponseUpdate(ChatRole.Assistant, token);
-            }
-        }
-
-        public object? GetService(Type serviceType, object? serviceKey = null) => null;
-
-        public void Dispose()
-        {
         }
     }
 }
