@@ -126,6 +126,22 @@ public sealed partial class RedisContextCache : IContextCache, IAsyncDisposable
         _connection = ConnectionMultiplexer.ConnectAsync(configuration);
     }
 
+    /// <summary>
+    /// Waits for the first connection attempt, so the first turns after startup can already hit. Never fails: if Redis is
+    /// away, the cache simply starts as an outage.
+    /// </summary>
+    public async Task WhenConnectedAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _connection.WaitAsync(cancellationToken);
+        }
+        catch (RedisException)
+        {
+            // Reported by the first call that needs Redis, once.
+        }
+    }
+
     public async ValueTask<ConversationContext?> GetAsync(string userId, string conversationId, CancellationToken cancellationToken)
     {
         if (!Ids.IsValid(conversationId))
@@ -149,7 +165,7 @@ public sealed partial class RedisContextCache : IContextCache, IAsyncDisposable
         {
             return Read(userId, conversationId, result.ToDictionary());
         }
-        catch (Exception ex) when (ex is FormatException or JsonException or KeyNotFoundException or InvalidCastException or OverflowException or ArgumentException)
+        catch (Exception ex)
         {
             // Garbage under our key (another writer, a newer format, a bug): a miss, and the reload after it replaces the entry.
             LogGarbage(_logger, ex, key.ToString());

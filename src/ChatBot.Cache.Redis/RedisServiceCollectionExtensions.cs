@@ -2,6 +2,7 @@ using ChatBot.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace ChatBot.Cache.Redis;
@@ -21,6 +22,15 @@ public static class RedisServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<RedisContextCache>();
         services.AddSingleton<IContextCache>(provider => provider.GetRequiredService<RedisContextCache>());
+        services.AddHostedService<RedisConnectionWarmup>();
         return services;
+    }
+
+    /// <summary>Connects during startup (on Lambda: during init), so the first turns are not misses for want of a connection.</summary>
+    private sealed class RedisConnectionWarmup(RedisContextCache cache) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => cache.WhenConnectedAsync(cancellationToken);
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
