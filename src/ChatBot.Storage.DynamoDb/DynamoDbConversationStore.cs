@@ -17,7 +17,8 @@ namespace ChatBot.Storage.DynamoDb;
 /// <list type="bullet">
 /// <item>A turn on a cache hit: 0 reads, 2 writes (AddUserMessage: 1 conditional PutItem; SaveAssistantMessage: 1 BatchWriteItem).</item>
 /// <item>A turn on a cache miss: the same plus 1 Query (GetConversation).</item>
-/// <item>A repeated clientMessageId: 1 PutItem that fails its condition, then 2 GetItem (the original and its answer).</item>
+/// <item>A repeated clientMessageId (rare): 1 PutItem that fails its condition and returns the original, then 1 GetItem for its
+/// answer (an emulator that does not return the original costs 1 more GetItem).</item>
 /// <item>Create: 1 BatchWriteItem. Rename: 2 UpdateItem. List: 1 Query on GSI1 + 1 BatchGetItem of the titles.</item>
 /// <item>Delete: 1 Query per 1 MB of keys + 1 BatchWriteItem per 25 items.</item>
 /// </list>
