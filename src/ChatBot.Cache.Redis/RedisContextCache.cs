@@ -122,7 +122,7 @@ public sealed partial class RedisContextCache : IContextCache, IAsyncDisposable
             configuration.TrustIssuer(caPath);
         }
 
-        // Connect in the background: the first turns are misses rather than waiting for Redis.
+        // Connect in the background. The host waits for it at startup (WhenConnectedAsync); a call made before it is up is a miss.
         _connection = ConnectionMultiplexer.ConnectAsync(configuration);
     }
 
