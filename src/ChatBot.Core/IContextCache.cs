@@ -15,7 +15,8 @@ public interface IContextCache
 
     /// <summary>
     /// Write-through after a turn: appends <paramref name="messages"/> and updates the conversation, keeping only the newest
-    /// messages within the configured bounds. Does nothing when the conversation is not cached.
+    /// messages within the configured bounds. Does nothing when the conversation is not cached. Like the store, it keeps a title
+    /// the entry already has and never moves activity back: the turn may have started before a rename that reloaded the entry.
     /// </summary>
     ValueTask AppendAsync(string userId, Conversation conversation, IReadOnlyList<ConversationMessage> messages, CancellationToken cancellationToken);
 

@@ -22,14 +22,16 @@ public interface IConversationStore
     Task<bool> DeleteConversationAsync(string userId, string conversationId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Stores a user message, idempotently on <see cref="ConversationMessage.ClientMessageId"/>: a repeat stores nothing and
-    /// returns the original with its answer.
+    /// Stores a user message, idempotently on <see cref="ConversationMessage.ClientMessageId"/> within the conversation: a repeat
+    /// stores nothing and returns the original with its answer. The caller has just read the conversation; if it was deleted
+    /// meanwhile, the message is never visible to anyone.
     /// </summary>
     Task<AddMessageResult> AddUserMessageAsync(string userId, ConversationMessage message, CancellationToken cancellationToken);
 
     /// <summary>
     /// Stores an assistant message (complete, stopped or failed) and records the turn's activity on the conversation:
     /// <paramref name="conversation"/> carries the new <see cref="Conversation.UpdatedAt"/> and, for a first turn, the default title.
+    /// The title only fills a missing one, so a rename that lands while the answer streams is kept.
     /// </summary>
     Task SaveAssistantMessageAsync(string userId, Conversation conversation, ConversationMessage message, CancellationToken cancellationToken);
 }

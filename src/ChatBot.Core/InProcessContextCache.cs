@@ -55,7 +55,12 @@ public sealed class InProcessContextCache(IOptions<ContextCacheOptions> options)
         {
             if (_cache.Get<ConversationContext>(Key(userId, conversation.Id)) is { } cached)
             {
-                Store(userId, new ConversationContext(conversation, [.. cached.Messages, .. messages]));
+                var merged = conversation with
+                {
+                    Title = cached.Conversation.Title ?? conversation.Title,
+                    UpdatedAt = conversation.UpdatedAt > cached.Conversation.UpdatedAt ? conversation.UpdatedAt : cached.Conversation.UpdatedAt,
+                };
+                Store(userId, new ConversationContext(merged, [.. cached.Messages, .. messages]));
             }
         }
 

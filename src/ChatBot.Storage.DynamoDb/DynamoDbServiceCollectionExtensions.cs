@@ -1,0 +1,42 @@
+using Amazon.DynamoDBv2;
+using ChatBot.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace ChatBot.Storage.DynamoDb;
+
+public static class DynamoDbServiceCollectionExtensions
+{
+    /// <summary>
+    /// The DynamoDB conversation store (<c>Storage:Provider=DynamoDb</c>), configured from <paramref name="storageSection"/>'s
+    /// <c>DynamoDb</c> child. An <see cref="IAmazonDynamoDB"/> registered before this call is used as is (tests swap it).
+    /// </summary>
+    public static IServiceCollection AddDynamoDbConversationStore(this IServiceCollection services, IConfiguration storageSection)
+    {
+        services.AddOptions<DynamoDbStoreOptions>()
+            .Bind(storageSection.GetSection(DynamoDbStoreOptions.SectionName))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DynamoDbStoreOptions>, DynamoDbStoreOptionsValidator>();
+        services.TryAddSingleton<IAmazonDynamoDB>(provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<DynamoDbStoreOptions>>().Value;
+            return DynamoDbClientFactory.CreateClient(options, DynamoDbClientFactory.CreateConfig(options));
+        });
+        services.AddSingleton<DynamoDbConversationStore>();
+        services.AddSingleton<IConversationStore>(provider => provider.GetRequiredService<DynamoDbConversationStore>());
+        services.AddHostedService<DynamoDbTableInitializer>();
+        return services;
+    }
+
+    /// <summary>Creates the table at startup when asked to (local runs), before the app takes requests.</summary>
+    private sealed class DynamoDbTableInitializer(IAmazonDynamoDB client, IOptions<DynamoDbStoreOptions> options) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) =>
+            options.Value.CreateTable ? DynamoDbTable.EnsureCreatedAsync(client, options.Value.TableName, cancellationToken) : Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,477 @@
+using System.Security.Cryptography;
+using ChatBot.Core;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace ChatBot.Storage.Sqlite;
+
+/// <summary>
+/// The embedded store: one SQLite file in WAL mode, so reads go on while a turn writes. Every statement filters on
+/// <c>user_id</c>, so another user's conversation is simply not found. Times are stored as UTC ticks, which sort like the
+/// times they stand for.
+/// </summary>
+public sealed class SqliteConversationStore : IConversationStore
+{
+    private const int SchemaVersion = 1;
+
+    private readonly string _path;
+    private readonly string _connectionString;
+    private readonly Lock _gate = new();
+    private Task? _initialization;
+    private byte[] _cursorKey = [];
+
+    public SqliteConversationStore(IOptions<SqliteStoreOptions> options)
+    {
+        _path = Path.GetFullPath(options.Value.Path);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = _path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+
+            // How long a statement waits for another connection's write lock before it reports SQLITE_BUSY.
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    /// <summary>Creates the data folder, the schema and the cursor key. Runs once; every operation waits for it.</summary>
+    public Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            // A failed start (a full disk, say) is tried again by the next call rather than remembered forever.
+            if (_initialization is null || _initialization.IsFaulted)
+            {
+                _initialization = Task.Run(Initialize, CancellationToken.None);
+            }
+
+            return _initialization.WaitAsync(cancellationToken);
+        }
+    }
+
+    public Task CreateConversationAsync(Conversation conversation, CancellationToken cancellationToken)
+    {
+        RequireId(conversation.Id, nameof(conversation));
+        return RunAsync(async connection =>
+        {
+            await using var command = Command(
+                connection,
+                """
+                INSERT INTO conversations (user_id, id, title, created_at, updated_at)
+                VALUES ($user, $id, CAST($title AS TEXT), $created, $updated)
+                """);
+            command.Parameters.AddWithValue("$user", conversation.UserId);
+            command.Parameters.AddWithValue("$id", conversation.Id);
+            AddText(command, "$title", conversation.Title);
+            command.Parameters.AddWithValue("$created", conversation.CreatedAt.UtcTicks);
+            command.Parameters.AddWithValue("$updated", conversation.UpdatedAt.UtcTicks);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return true;
+        }, cancellationToken);
+    }
+
+    public async Task<ConversationPage> ListConversationsAsync(string userId, int limit, string? cursor, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        await InitializeAsync(cancellationToken);
+        var after = cursor is null ? ((DateTimeOffset, string)?)null : ConversationCursor.Decode(_cursorKey, userId, cursor);
+
+        return await RunAsync(async connection =>
+        {
+            // The row-value comparison walks the (user_id, updated_at, id) index from the cursor on: no OFFSET, no gaps, no repeats.
+            await using var command = Command(
+                connection,
+                $"""
+                SELECT id, title, created_at, updated_at FROM conversations
+                WHERE user_id = $user {(after is null ? "" : "AND (updated_at, id) < ($afterUpdated, $afterId)")}
+                ORDER BY updated_at DESC, id DESC
+                LIMIT $take
+                """);
+            command.Parameters.AddWithValue("$user", userId);
+            command.Parameters.AddWithValue("$take", (long)limit + 1);
+            if (after is var (afterUpdated, afterId))
+            {
+                command.Parameters.AddWithValue("$afterUpdated", afterUpdated.UtcTicks);
+                command.Parameters.AddWithValue("$afterId", afterId);
+            }
+
+            var items = new List<Conversation>(limit + 1);
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    items.Add(ReadConversation(reader, userId));
+                }
+            }
+
+            if (items.Count <= limit)
+            {
+                return new ConversationPage(items, null);
+            }
+
+            items.RemoveAt(limit);
+            var last = items[^1];
+            return new ConversationPage(items, ConversationCursor.Encode(_cursorKey, userId, last.UpdatedAt, last.Id));
+        }, cancellationToken);
+    }
+
+    public Task<ConversationContext?> GetConversationAsync(string userId, string conversationId, int maxMessages, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxMessages);
+        return RunAsync(async connection =>
+        {
+            // One read transaction, so the conversation and its messages are one snapshot even while a turn writes.
+            await using var transaction = connection.BeginTransaction(deferred: true);
+            var conversation = await FindConversationAsync(connection, userId, conversationId, cancellationToken);
+            if (conversation is null)
+            {
+                return null;
+            }
+
+            // The newest N, newest first, then turned around: the caller wants them oldest first.
+            await using var command = Command(
+                connection,
+                $"""
+                SELECT {MessageColumns} FROM messages
+                WHERE user_id = $user AND conversation_id = $conversation
+                ORDER BY created_at DESC, id DESC
+                LIMIT $take
+                """);
+            command.Parameters.AddWithValue("$user", userId);
+            command.Parameters.AddWithValue("$conversation", conversationId);
+            command.Parameters.AddWithValue("$take", maxMessages);
+            var messages = await ReadMessagesAsync(command, cancellationToken);
+            messages.Reverse();
+            return new ConversationContext(conversation, messages);
+        }, cancellationToken);
+    }
+
+    public Task<Conversation?> RenameConversationAsync(
+        string userId, string conversationId, string title, DateTimeOffset updatedAt, CancellationToken cancellationToken) =>
+        RunAsync(async connection =>
+        {
+            await using var command = Command(
+                connection,
+                """
+                UPDATE conversations SET title = CAST($title AS TEXT), updated_at = max(updated_at, $updated)
+                WHERE user_id = $user AND id = $id
+                RETURNING id, title, created_at, updated_at
+                """);
+            command.Parameters.AddWithValue("$user", userId);
+            command.Parameters.AddWithValue("$id", conversationId);
+            AddText(command, "$title", title);
+            command.Parameters.AddWithValue("$updated", updatedAt.UtcTicks);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            return await reader.ReadAsync(cancellationToken) ? ReadConversation(reader, userId) : null;
+        }, cancellationToken);
+
+    public Task<bool> DeleteConversationAsync(string userId, string conversationId, CancellationToken cancellationToken) =>
+        RunAsync(async connection =>
+        {
+            await using var transaction = connection.BeginTransaction();
+            await using var messages = Command(connection, "DELETE FROM messages WHERE user_id = $user AND conversation_id = $id");
+            messages.Parameters.AddWithValue("$user", userId);
+            messages.Parameters.AddWithValue("$id", conversationId);
+            await messages.ExecuteNonQueryAsync(cancellationToken);
+
+            await using var conversation = Command(connection, "DELETE FROM conversations WHERE user_id = $user AND id = $id");
+            conversation.Parameters.AddWithValue("$user", userId);
+            conversation.Parameters.AddWithValue("$id", conversationId);
+            var deleted = await conversation.ExecuteNonQueryAsync(cancellationToken) > 0;
+            await transaction.CommitAsync(cancellationToken);
+            return deleted;
+        }, cancellationToken);
+
+    public Task<AddMessageResult> AddUserMessageAsync(string userId, ConversationMessage message, CancellationToken cancellationToken) =>
+        RunAsync(async connection =>
+        {
+            await using var transaction = connection.BeginTransaction();
+
+            // The unique index on (user, conversation, clientMessageId) makes a repeat a no-op instead of a second copy.
+            if (await InsertMessageAsync(connection, userId, message, cancellationToken))
+            {
+                await transaction.CommitAsync(cancellationToken);
+                return new AddMessageResult(true, message, null);
+            }
+
+            var original = message.ClientMessageId is null
+                ? null
+                : await FindMessageAsync(connection, userId, message.ConversationId, "client_message_id", message.ClientMessageId, cancellationToken);
+            if (original is null)
+            {
+                // The conversation was deleted after the caller read it; nothing was stored, and nothing is left to find.
+                return new AddMessageResult(true, message, null);
+            }
+
+            var answer = await FindMessageAsync(connection, userId, message.ConversationId, "reply_to", original.Id, cancellationToken);
+            return new AddMessageResult(false, original, answer);
+        }, cancellationToken);
+
+    public Task SaveAssistantMessageAsync(string userId, Conversation conversation, ConversationMessage message, CancellationToken cancellationToken) =>
+        RunAsync(async connection =>
+        {
+            await using var transaction = connection.BeginTransaction();
+
+            // The turn's title only fills a missing one: a rename that landed while the answer streamed must win.
+            await using var activity = Command(
+                connection,
+                """
+                UPDATE conversations SET title = coalesce(title, CAST($title AS TEXT)), updated_at = max(updated_at, $updated)
+                WHERE user_id = $user AND id = $id
+                """);
+            activity.Parameters.AddWithValue("$user", userId);
+            activity.Parameters.AddWithValue("$id", conversation.Id);
+            AddText(activity, "$title", conversation.Title);
+            activity.Parameters.AddWithValue("$updated", conversation.UpdatedAt.UtcTicks);
+            await activity.ExecuteNonQueryAsync(cancellationToken);
+
+            await InsertMessageAsync(connection, userId, message, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return true;
+        }, cancellationToken);
+
+    private const string MessageColumns =
+        "id, conversation_id, role, content, created_at, status, client_message_id, reply_to, input_tokens, output_tokens";
+
+    /// <summary>Inserts unless the conversation is gone or the message (or its clientMessageId) is already there.</summary>
+    private static async Task<bool> InsertMessageAsync(SqliteConnection connection, string userId, ConversationMessage message, CancellationToken cancellationToken)
+    {
+        await using var command = Command(
+            connection,
+            $"""
+            INSERT INTO messages (user_id, {MessageColumns})
+            SELECT $user, $id, $conversation, $role, CAST($content AS TEXT), $created, $status, CAST($client AS TEXT), $replyTo, $input, $output
+            WHERE EXISTS (SELECT 1 FROM conversations WHERE user_id = $user AND id = $conversation)
+            ON CONFLICT DO NOTHING
+            """);
+        command.Parameters.AddWithValue("$user", userId);
+        command.Parameters.AddWithValue("$id", message.Id);
+        command.Parameters.AddWithValue("$conversation", message.ConversationId);
+        command.Parameters.AddWithValue("$role", RoleName(message.Role));
+        AddText(command, "$content", message.Content);
+        command.Parameters.AddWithValue("$created", message.CreatedAt.UtcTicks);
+        command.Parameters.AddWithValue("$status", StatusName(message.Status));
+        AddText(command, "$client", message.ClientMessageId);
+        command.Parameters.AddWithValue("$replyTo", (object?)message.ReplyTo ?? DBNull.Value);
+        command.Parameters.AddWithValue("$input", (object?)message.Usage?.InputTokens ?? DBNull.Value);
+        command.Parameters.AddWithValue("$output", (object?)message.Usage?.OutputTokens ?? DBNull.Value);
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
+
+    private static async Task<Conversation?> FindConversationAsync(SqliteConnection connection, string userId, string conversationId, CancellationToken cancellationToken)
+    {
+        await using var command = Command(
+            connection, "SELECT id, title, created_at, updated_at FROM conversations WHERE user_id = $user AND id = $id");
+        command.Parameters.AddWithValue("$user", userId);
+        command.Parameters.AddWithValue("$id", conversationId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadConversation(reader, userId) : null;
+    }
+
+    private static async Task<ConversationMessage?> FindMessageAsync(
+        SqliteConnection connection, string userId, string conversationId, string column, string value, CancellationToken cancellationToken)
+    {
+        await using var command = Command(
+            connection,
+            $"""
+            SELECT {MessageColumns} FROM messages
+            WHERE user_id = $user AND conversation_id = $conversation AND {column} = CAST($value AS TEXT)
+            ORDER BY created_at, id
+            LIMIT 1
+            """);
+        command.Parameters.AddWithValue("$user", userId);
+        command.Parameters.AddWithValue("$conversation", conversationId);
+        AddText(command, "$value", value);
+        return (await ReadMessagesAsync(command, cancellationToken)) is [var found] ? found : null;
+    }
+
+    private static async Task<List<ConversationMessage>> ReadMessagesAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
+        var messages = new List<ConversationMessage>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            messages.Add(new ConversationMessage(
+                reader.GetString(0),
+                reader.GetString(1),
+                ParseRole(reader.GetString(2)),
+                reader.GetString(3),
+                new DateTimeOffset(reader.GetInt64(4), TimeSpan.Zero),
+                ParseStatus(reader.GetString(5)),
+                reader.IsDBNull(6) ? null : reader.GetString(6),
+                reader.IsDBNull(7) ? null : reader.GetString(7),
+                reader.IsDBNull(8) ? null : new TokenUsage(reader.GetInt32(8), reader.GetInt32(9))));
+        }
+
+        return messages;
+    }
+
+    private static Conversation ReadConversation(SqliteDataReader reader, string userId) => new(
+        reader.GetString(0),
+        userId,
+        reader.IsDBNull(1) ? null : reader.GetString(1),
+        new DateTimeOffset(reader.GetInt64(2), TimeSpan.Zero),
+        new DateTimeOffset(reader.GetInt64(3), TimeSpan.Zero));
+
+    /// <summary>
+    /// Binds user text as UTF-8 bytes, for SQL to <c>CAST(... AS TEXT)</c>: Microsoft.Data.Sqlite binds a longer string as a
+    /// C string, which silently ends it at the first NUL character.
+    /// </summary>
+    private static void AddText(SqliteCommand command, string name, string? value) =>
+        command.Parameters.Add(name, SqliteType.Blob).Value = value is null ? DBNull.Value : System.Text.Encoding.UTF8.GetBytes(value);
+
+    private static SqliteCommand Command(SqliteConnection connection, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command;
+    }
+
+    private static string RoleName(MessageRole role) => role == MessageRole.User ? "user" : "assistant";
+
+    private static MessageRole ParseRole(string role) => role == "user" ? MessageRole.User : MessageRole.Assistant;
+
+    private static string StatusName(MessageStatus status) => status switch
+    {
+        MessageStatus.Stopped => "stopped",
+        MessageStatus.Failed => "failed",
+        _ => "complete",
+    };
+
+    private static MessageStatus ParseStatus(string status) => status switch
+    {
+        "stopped" => MessageStatus.Stopped,
+        "failed" => MessageStatus.Failed,
+        _ => MessageStatus.Complete,
+    };
+
+    private static void RequireId(string id, string parameter)
+    {
+        if (!Ids.IsValid(id))
+        {
+            throw new ArgumentException($"'{id}' is not a conversation id (32 lowercase hex digits).", parameter);
+        }
+    }
+
+    private async Task<T> RunAsync<T>(Func<SqliteConnection, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        await InitializeAsync(cancellationToken);
+        try
+        {
+            await using var connection = new SqliteConnection(_connectionString);
+            await connection.OpenAsync(cancellationToken);
+            return await operation(connection);
+        }
+        catch (SqliteException ex) when (IsTransient(ex))
+        {
+            throw new StoreUnavailableException($"The conversation database at '{_path}' is busy or cannot be written ({ex.SqliteErrorCode}).", ex);
+        }
+    }
+
+    // Busy/locked outlasted the timeout, or the disk failed or filled up: the caller may retry later; anything else is a bug.
+    private static bool IsTransient(SqliteException ex) => (ex.SqliteErrorCode & 0xFF) is 5 or 6 or 10 or 13 or 14;
+
+    private void Initialize()
+    {
+        var folder = Path.GetDirectoryName(_path)!;
+        Directory.CreateDirectory(folder);
+        _cursorKey = LoadOrCreateCursorKey(Path.Combine(folder, Path.GetFileNameWithoutExtension(_path) + ".cursor-key"));
+
+        using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+
+        // WAL is a property of the file: set once, it holds for every later connection.
+        using (var wal = Command(connection, "PRAGMA journal_mode = WAL"))
+        {
+            wal.ExecuteNonQuery();
+        }
+
+        using var version = Command(connection, "PRAGMA user_version");
+        var current = Convert.ToInt32(version.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        if (current > SchemaVersion)
+        {
+            throw new InvalidOperationException(
+                $"The database at '{_path}' has schema version {current}, newer than this build understands ({SchemaVersion}). Run a newer ChatBot or point Storage:Sqlite:Path elsewhere.");
+        }
+
+        if (current == SchemaVersion)
+        {
+            return;
+        }
+
+        using var transaction = connection.BeginTransaction();
+        using var schema = Command(
+            connection,
+            $"""
+            CREATE TABLE conversations (
+                user_id    TEXT    NOT NULL,
+                id         TEXT    NOT NULL,
+                title      TEXT,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                PRIMARY KEY (user_id, id)
+            ) WITHOUT ROWID;
+
+            -- The list: one user's conversations, newest activity first.
+            CREATE INDEX conversations_by_activity ON conversations (user_id, updated_at DESC, id DESC);
+
+            CREATE TABLE messages (
+                user_id           TEXT    NOT NULL,
+                id                TEXT    NOT NULL,
+                conversation_id   TEXT    NOT NULL,
+                role              TEXT    NOT NULL,
+                content           TEXT    NOT NULL,
+                created_at        INTEGER NOT NULL,
+                status            TEXT    NOT NULL,
+                client_message_id TEXT,
+                reply_to          TEXT,
+                input_tokens      INTEGER,
+                output_tokens     INTEGER,
+                PRIMARY KEY (user_id, conversation_id, id)
+            );
+
+            -- A conversation's messages in their order: (created_at, id).
+            CREATE INDEX messages_by_time ON messages (user_id, conversation_id, created_at, id);
+
+            -- Idempotent sends: one message per clientMessageId in a conversation.
+            CREATE UNIQUE INDEX messages_by_client_id ON messages (user_id, conversation_id, client_message_id)
+                WHERE client_message_id IS NOT NULL;
+
+            -- A repeated send finds the answer to the original.
+            CREATE INDEX messages_by_reply ON messages (user_id, conversation_id, reply_to) WHERE reply_to IS NOT NULL;
+
+            PRAGMA user_version = {SchemaVersion};
+            """);
+        schema.ExecuteNonQuery();
+        transaction.Commit();
+    }
+
+    /// <summary>The cursor signing key lives beside the database, so cursors survive restarts and die with the data.</summary>
+    private static byte[] LoadOrCreateCursorKey(string path)
+    {
+        if (!File.Exists(path))
+        {
+            // Written aside and moved into place, so a second process starting at the same time never reads half a key.
+            var draft = $"{path}.{Environment.ProcessId}.tmp";
+            File.WriteAllBytes(draft, RandomNumberGenerator.GetBytes(ConversationCursor.MinKeyBytes));
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(draft, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            try
+            {
+                File.Move(draft, path, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                File.Delete(draft);
+            }
+        }
+
+        var key = File.ReadAllBytes(path);
+        return key.Length >= ConversationCursor.MinKeyBytes
+            ? key
+            : throw new InvalidOperationException($"The cursor key '{path}' is damaged. Delete it; list cursors issued before will stop working.");
+    }
+}

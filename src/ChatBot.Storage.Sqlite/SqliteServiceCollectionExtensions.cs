@@ -1,0 +1,44 @@
+using ChatBot.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace ChatBot.Storage.Sqlite;
+
+public static class SqliteServiceCollectionExtensions
+{
+    /// <summary>
+    /// The embedded conversation store (<c>Storage:Provider=Sqlite</c>), configured from <paramref name="storageSection"/>'s
+    /// <c>Sqlite</c> child. The schema is created at startup so a bad path stops the app before the first request.
+    /// </summary>
+    public static IServiceCollection AddSqliteConversationStore(this IServiceCollection services, IConfiguration storageSection)
+    {
+        services.AddOptions<SqliteStoreOptions>()
+            .Bind(storageSection.GetSection(SqliteStoreOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        // A relative path follows the content root, not the working directory, so `dotnet run` from anywhere finds the same file.
+        services.AddOptions<SqliteStoreOptions>()
+            .PostConfigure<IServiceProvider>((options, provider) =>
+            {
+                if (!string.IsNullOrWhiteSpace(options.Path) && !System.IO.Path.IsPathRooted(options.Path))
+                {
+                    var root = provider.GetService<IHostEnvironment>()?.ContentRootPath ?? AppContext.BaseDirectory;
+                    options.Path = System.IO.Path.GetFullPath(options.Path, root);
+                }
+            });
+
+        services.AddSingleton<SqliteConversationStore>();
+        services.AddSingleton<IConversationStore>(provider => provider.GetRequiredService<SqliteConversationStore>());
+        services.AddHostedService<SqliteStoreInitializer>();
+        return services;
+    }
+
+    private sealed class SqliteStoreInitializer(SqliteConversationStore store) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => store.InitializeAsync(cancellationToken);
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
