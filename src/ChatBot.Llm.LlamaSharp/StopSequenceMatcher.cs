@@ -18,13 +18,7 @@ internal sealed class StopSequenceMatcher(IReadOnlyList<string> stopSequences)
         _pending.Append(text);
         var pending = _pending.ToString();
 
-        var stopAt = stopSequences
-            .Where(s => s.Length > 0)
-            .Select(s => pending.IndexOf(s, StringComparison.Ordinal))
-            .Where(i => i >= 0)
-            .DefaultIfEmpty(-1)
-            .Min();
-        if (stopAt >= 0)
+        if (FirstCompletedStop(pending) is { } stopAt)
         {
             Stopped = true;
             _pending.Clear();
@@ -43,6 +37,17 @@ internal sealed class StopSequenceMatcher(IReadOnlyList<string> stopSequences)
         _pending.Clear();
         return rest;
     }
+
+    // Generation stops as soon as any stop sequence is complete, so the one that ends first wins, whatever the size
+    // of the pieces the text arrived in; of two ending at the same place, the longer one is cut.
+    private int? FirstCompletedStop(string text) => stopSequences
+        .Where(s => s.Length > 0)
+        .Select(s => (Start: text.IndexOf(s, StringComparison.Ordinal), s.Length))
+        .Where(m => m.Start >= 0)
+        .OrderBy(m => m.Start + m.Length)
+        .ThenBy(m => m.Start)
+        .Select(m => (int?)m.Start)
+        .FirstOrDefault();
 
     private static int LongestSuffixThatStarts(string text, string stop)
     {
