@@ -39,9 +39,10 @@ internal static partial class LlamaNativeLibrary
         }
     }
 
-    // llama.cpp logs in fragments: a line may arrive in pieces marked "Continue", and model loading prints a row
-    // of progress dots. Whole lines are forwarded to ILogger; rows of dots are dropped. Its routine chatter
-    // (info and debug) is logged at Debug, so a normal run shows only warnings and errors.
+    // llama.cpp (and LLamaSharp's library loader, through the same callback) logs in fragments: a line may arrive
+    // in pieces marked "Continue", and model loading prints a row of progress dots. Whole lines are forwarded to
+    // ILogger; rows of dots are dropped. Routine chatter (info and debug) is logged at Debug, so a normal run shows
+    // only warnings and errors.
     private sealed partial class LogRouter(ILogger logger)
     {
         [ThreadStatic]
@@ -92,13 +93,13 @@ internal static partial class LlamaNativeLibrary
             }
         }
 
-        [LoggerMessage(Level = LogLevel.Error, Message = "llama.cpp: {Message}")]
+        [LoggerMessage(Level = LogLevel.Error, Message = "{Message}")]
         private static partial void LogError(ILogger logger, string message);
 
-        [LoggerMessage(Level = LogLevel.Warning, Message = "llama.cpp: {Message}")]
+        [LoggerMessage(Level = LogLevel.Warning, Message = "{Message}")]
         private static partial void LogWarning(ILogger logger, string message);
 
-        [LoggerMessage(Level = LogLevel.Debug, Message = "llama.cpp: {Message}")]
+        [LoggerMessage(Level = LogLevel.Debug, Message = "{Message}")]
         private static partial void LogChatter(ILogger logger, string message);
     }
 }

@@ -54,6 +54,7 @@ public sealed partial class LlamaSharpChatClient : IChatClient
         var stops = new StopSequenceMatcher(
             [.. options?.StopSequences ?? [], .. prompt.UsesChatTemplate ? [] : ChatPromptBuilder.PlainFormatStopSequences]);
         var update = new UpdateFactory(Guid.NewGuid().ToString("N"), _loader.ModelId);
+        var answer = new LeadingWhitespaceTrimmer();
 
         await _slots.WaitAsync(cancellationToken);
         var outputTokens = 0;
@@ -83,7 +84,7 @@ public sealed partial class LlamaSharpChatClient : IChatClient
                 }
                 outputTokens++;
                 decoder.Add(token);
-                var text = stops.Push(decoder.Read());
+                var text = answer.Next(stops.Push(decoder.Read()));
                 if (text.Length > 0)
                     yield return update.Text(text);
                 if (stops.Stopped)
@@ -104,7 +105,7 @@ public sealed partial class LlamaSharpChatClient : IChatClient
             _slots.Release();
         }
 
-        var rest = stops.Flush();
+        var rest = answer.Next(stops.Flush());
         if (rest.Length > 0)
             yield return update.Text(rest);
         yield return update.Finish(finishReason, prompt.Tokens.Length, outputTokens);
@@ -163,6 +164,21 @@ public sealed partial class LlamaSharpChatClient : IChatClient
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Dropped the {DroppedMessages} oldest messages to fit the context window; the prompt is {PromptTokens} tokens")]
     private static partial void LogTrimmed(ILogger logger, int droppedMessages, int promptTokens);
+
+    // After "Assistant:" a model usually starts with a space or a newline, which a chat window should not show.
+    private sealed class LeadingWhitespaceTrimmer
+    {
+        private bool _started;
+
+        public string Next(string text)
+        {
+            if (_started)
+                return text;
+            text = text.TrimStart();
+            _started = text.Length > 0;
+            return text;
+        }
+    }
 
     // Every update of one answer shares its ids, so ToChatResponse merges them into one message.
     private sealed class UpdateFactory(string responseId, string modelId)
