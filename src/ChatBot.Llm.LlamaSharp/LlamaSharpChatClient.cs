@@ -72,8 +72,9 @@ public sealed partial class LlamaSharpChatClient : IChatClient
             var decoder = new StreamingTokenDecoder(context);
             var batch = new LLamaBatch();
 
+            // The prompt was trimmed to leave maxOutputTokens free, so the answer always fits in the context.
             var position = await DecodePromptAsync(context, batch, prompt.Tokens, cancellationToken);
-            while (outputTokens < maxOutputTokens)
+            while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var token = sampler.Sample(context.NativeHandle, batch.TokenCount - 1);
@@ -92,7 +93,7 @@ public sealed partial class LlamaSharpChatClient : IChatClient
                     finishReason = ChatFinishReason.Stop;
                     break;
                 }
-                if (outputTokens == maxOutputTokens || position == contextSize)
+                if (outputTokens == maxOutputTokens)
                     break;
 
                 batch.Clear();

@@ -9,14 +9,15 @@ public sealed class DownloadProgressBarTests
     {
         var time = new ManualTime();
         using var output = new StringWriter();
-        var bar = new DownloadProgressBar(output, interactive: true, time, "Downloading m.gguf", resumedFrom: 0, total: 100 * 1_048_576);
-
-        for (var i = 1; i <= 10; i++)
+        using (var bar = new DownloadProgressBar(output, interactive: true, time, "Downloading m.gguf", resumedFrom: 0, total: 100 * 1_048_576))
         {
-            time.Advance(TimeSpan.FromMilliseconds(100));
-            bar.Report(i * 5 * 1_048_576L);
+            for (var i = 1; i <= 10; i++)
+            {
+                time.Advance(TimeSpan.FromMilliseconds(100));
+                bar.Report(i * 5 * 1_048_576L);
+            }
+            bar.Complete(100 * 1_048_576L);
         }
-        bar.Complete(100 * 1_048_576L);
 
         var text = output.ToString();
         Assert.Equal(4, text.Count(c => c == '\r')); // at 300, 600 and 900 ms, and the final draw
@@ -30,7 +31,7 @@ public sealed class DownloadProgressBarTests
     {
         var time = new ManualTime();
         using var output = new StringWriter();
-        var bar = new DownloadProgressBar(output, interactive: false, time, "Downloading m.gguf", resumedFrom: 0, total: null);
+        using var bar = new DownloadProgressBar(output, interactive: false, time, "Downloading m.gguf", resumedFrom: 0, total: null);
 
         time.Advance(TimeSpan.FromSeconds(11));
         bar.Report(22 * 1_048_576L);
@@ -43,7 +44,7 @@ public sealed class DownloadProgressBarTests
     {
         using var output = new StringWriter();
 
-        _ = new DownloadProgressBar(output, interactive: false, new ManualTime(), "Downloading m.gguf", resumedFrom: 3 * 1_048_576, total: 10 * 1_048_576);
+        using var bar = new DownloadProgressBar(output, interactive: false, new ManualTime(), "Downloading m.gguf", resumedFrom: 3 * 1_048_576, total: 10 * 1_048_576);
 
         Assert.Equal("Downloading m.gguf: resuming at 3.0 MB" + Environment.NewLine, output.ToString());
     }

@@ -52,6 +52,19 @@ public sealed class ModelDownloaderTests : IDisposable
     }
 
     [Fact]
+    public async Task Download_WhenServerStallsMidBody_GivesUpOnThatConnectionAndResumes()
+    {
+        await using var server = await ModelServer.StartAsync(Model, dropFirstResponseAfter: 40_000, stallInsteadOfDropping: true);
+        var downloader = Downloader();
+        downloader.StallTimeout = TimeSpan.FromMilliseconds(300);
+
+        await downloader.DownloadAsync(server.Url, Destination, Ct);
+
+        Assert.Equal(Model, await File.ReadAllBytesAsync(Destination, Ct));
+        Assert.Equal(["", "bytes=40000-"], server.RangeHeaders);
+    }
+
+    [Fact]
     public async Task Download_WhenServerIgnoresRange_StartsOverAndStillGetsTheRightFile()
     {
         await using var server = await ModelServer.StartAsync(Model, dropFirstResponseAfter: 40_000, honoursRange: false);

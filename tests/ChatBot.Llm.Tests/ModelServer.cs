@@ -15,13 +15,15 @@ public sealed class ModelServer : IAsyncDisposable
     private int _requests;
 
     private readonly int? _dropFirstResponseAfter;
+    private readonly bool _stallInsteadOfDropping;
     private readonly bool _honoursRange;
 
-    private ModelServer(WebApplication app, byte[] content, int? dropFirstResponseAfter, bool honoursRange)
+    private ModelServer(WebApplication app, byte[] content, int? dropFirstResponseAfter, bool stallInsteadOfDropping, bool honoursRange)
     {
         _app = app;
         _content = content;
         _dropFirstResponseAfter = dropFirstResponseAfter;
+        _stallInsteadOfDropping = stallInsteadOfDropping;
         _honoursRange = honoursRange;
     }
 
@@ -30,15 +32,17 @@ public sealed class ModelServer : IAsyncDisposable
     // The Range header of every request, in order ("" when there was none).
     public ConcurrentQueue<string> RangeHeaders { get; } = new();
 
-    // dropFirstResponseAfter: the first response sends only this many bytes, then drops the connection.
+    // dropFirstResponseAfter: the first response sends only this many bytes, then drops the connection, or with
+    // stallInsteadOfDropping keeps it open and sends nothing more.
     // honoursRange: false makes it answer every request with the whole file, as some servers and proxies do.
-    public static async Task<ModelServer> StartAsync(byte[] content, int? dropFirstResponseAfter = null, bool honoursRange = true)
+    public static async Task<ModelServer> StartAsync(
+        byte[] content, int? dropFirstResponseAfter = null, bool stallInsteadOfDropping = false, bool honoursRange = true)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var server = new ModelServer(app, content, dropFirstResponseAfter, honoursRange);
+        var server = new ModelServer(app, content, dropFirstResponseAfter, stallInsteadOfDropping, honoursRange);
         app.MapGet("/models/tiny.gguf", server.ServeAsync);
         await app.StartAsync();
         return server;
@@ -70,6 +74,18 @@ public sealed class ModelServer : IAsyncDisposable
         {
             await context.Response.Body.WriteAsync(body[..drop]);
             await context.Response.Body.FlushAsync();
+            if (_stallInsteadOfDropping)
+            {
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, context.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The client gave up on the stalled response, as it should.
+                }
+                return;
+            }
             // Give the client time to read what was sent before the connection goes.
             await Task.Delay(200);
             context.Abort();

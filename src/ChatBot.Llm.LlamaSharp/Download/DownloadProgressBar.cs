@@ -5,7 +5,7 @@ namespace ChatBot.Llm.LlamaSharp.Download;
 // Download progress for a person watching the console. On a terminal it redraws one line in place, at most a few
 // times a second; when the output is a file or a pipe (CI logs, docker logs) it writes a plain line now and then
 // instead, because a log full of carriage returns is unreadable.
-internal sealed class DownloadProgressBar
+internal sealed class DownloadProgressBar : IDisposable
 {
     private const int BarWidth = 30;
     private static readonly TimeSpan RedrawInterval = TimeSpan.FromMilliseconds(250);
@@ -43,10 +43,12 @@ internal sealed class DownloadProgressBar
         Draw(downloaded, now);
     }
 
-    public void Complete(long downloaded)
+    public void Complete(long downloaded) => Draw(downloaded, _time.GetTimestamp());
+
+    // Ends the bar's line, finished or interrupted, so whatever is printed next starts on a line of its own.
+    public void Dispose()
     {
-        Draw(downloaded, _time.GetTimestamp());
-        if (_interactive)
+        if (_interactive && _lastWidth > 0)
             _output.WriteLine();
     }
 

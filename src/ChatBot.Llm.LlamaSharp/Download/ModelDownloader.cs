@@ -59,9 +59,9 @@ public sealed partial class ModelDownloader(HttpClient httpClient, ILogger<Model
             }
             catch (IOException e) when (!cancellationToken.IsCancellationRequested)
             {
+                var resume = File.Exists(partialPath) ? $" What arrived is kept in '{partialPath}' and the next start resumes from there." : "";
                 throw new ModelDownloadException(
-                    $"Downloading the model from {source} failed {MaxAttempts} times ({e.Message}). What arrived is kept in " +
-                    $"'{partialPath}' and the next start resumes from there. {HowToSetModelPath}", e);
+                    $"Downloading the model from {source} failed {MaxAttempts} times ({e.Message}).{resume} {HowToSetModelPath}", e);
             }
         }
 
@@ -102,7 +102,7 @@ public sealed partial class ModelDownloader(HttpClient httpClient, ILogger<Model
 
             await using var file = new FileStream(partialPath, resumeFrom > 0 ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
             await using var body = await response.Content.ReadAsStreamAsync(stall.Token);
-            var progress = new DownloadProgressBar(ProgressOutput, ProgressIsInteractive, Time, $"Downloading {Path.GetFileName(source.AbsolutePath)}", resumeFrom, total);
+            using var progress = new DownloadProgressBar(ProgressOutput, ProgressIsInteractive, Time, $"Downloading {Path.GetFileName(source.AbsolutePath)}", resumeFrom, total);
             var downloaded = resumeFrom;
             var buffer = new byte[1 << 16];
             int read;
