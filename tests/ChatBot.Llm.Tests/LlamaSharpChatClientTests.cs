@@ -7,9 +7,7 @@ namespace ChatBot.Llm.Tests;
 
 public sealed class LlamaSharpChatClientTests(TinyModels models)
 {
-    // Every chat prompt ends with the assistant cue ("Assistant:" or a template's newline), which the tiny model
-    // answers with the whole alphabet.
-    private static readonly string Alphabet = TinyGgufModel.ExpectedContinuation(':');
+    private static readonly string Alphabet = TinyGgufModel.ExpectedChatAnswer;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

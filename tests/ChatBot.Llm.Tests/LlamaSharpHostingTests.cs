@@ -23,7 +23,7 @@ public sealed class LlamaSharpHostingTests(TinyModels models) : IDisposable
 
         var response = await host.Services.GetRequiredService<IChatClient>().GetResponseAsync("Hello", cancellationToken: Ct);
 
-        Assert.Equal(TinyGgufModel.ExpectedContinuation(':'), response.Text);
+        Assert.Equal(TinyGgufModel.ExpectedChatAnswer, response.Text);
         await host.StopAsync(Ct);
     }
 
@@ -51,7 +51,7 @@ public sealed class LlamaSharpHostingTests(TinyModels models) : IDisposable
 
         Assert.True(File.Exists(Path.Combine(_cache.FullName, "tiny.gguf")));
         var response = await host.Services.GetRequiredService<IChatClient>().GetResponseAsync("Hello", cancellationToken: Ct);
-        Assert.Equal(TinyGgufModel.ExpectedContinuation(':'), response.Text);
+        Assert.Equal(TinyGgufModel.ExpectedChatAnswer, response.Text);
         Assert.Equal("tiny", host.Services.GetRequiredService<IChatClient>().GetService<ChatClientMetadata>()!.DefaultModelId);
         await host.StopAsync(Ct);
     }

@@ -50,8 +50,20 @@ public static class TinyGgufModel
         _ => Alphabet + ".",
     };
 
+    // What a chat client answers to any conversation: a chat prompt ends with the assistant cue (the plain format's
+    // "Assistant:" or ChatML's newline), which is not a letter, so the answer is the whole alphabet: 27 tokens.
+    public static string ExpectedChatAnswer => ExpectedContinuation(':');
+
     // Writes the model to path; pass chatTemplate (e.g. ChatMlTemplate) to add tokenizer.chat_template metadata.
     public static void Write(string path, string? chatTemplate = null) => File.WriteAllBytes(path, Create(chatTemplate));
+
+    // Writes the model to a new temporary file and returns its path; the caller deletes it.
+    public static string WriteTempFile(string? chatTemplate = null)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"chatbot-tiny-{Guid.NewGuid():N}.gguf");
+        Write(path, chatTemplate);
+        return path;
+    }
 
     public static byte[] Create(string? chatTemplate = null)
     {
