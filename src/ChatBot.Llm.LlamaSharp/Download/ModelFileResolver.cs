@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ChatBot.Llm.LlamaSharp.Download;
+
+// Decides which model file to load: Llm:ModelPath when set, otherwise the default model in the user's cache,
+// downloaded there on first run.
+internal sealed class ModelFileResolver(IOptions<LlamaSharpOptions> options, IHttpClientFactory httpClientFactory, ILoggerFactory loggerFactory)
+{
+    public const string HttpClientName = "ChatBot.Llm.ModelDownloader";
+
+    public static string ModelIdFor(LlamaSharpOptions options) =>
+        !string.IsNullOrWhiteSpace(options.ModelPath) ? options.ModelPath : CachedFileName(options);
+
+    public async Task<string> ResolveAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        if (!string.IsNullOrWhiteSpace(settings.ModelPath))
+            return settings.ModelPath;
+
+        var path = Path.Combine(settings.ResolveCacheDirectory(), CachedFileName(settings));
+        if (File.Exists(path) && await ModelDownloader.StartsWithGgufMagicAsync(path, cancellationToken))
+            return path;
+
+        var downloader = new ModelDownloader(httpClientFactory.CreateClient(HttpClientName), loggerFactory.CreateLogger<ModelDownloader>());
+        await downloader.DownloadAsync(new Uri(settings.DownloadUrl), path, cancellationToken);
+        return path;
+    }
+
+    private static string CachedFileName(LlamaSharpOptions options)
+    {
+        var name = Uri.TryCreate(options.DownloadUrl, UriKind.Absolute, out var url) ? Path.GetFileName(url.AbsolutePath) : "";
+        return name.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) ? name : "model.gguf";
+    }
+}

@@ -1,0 +1,74 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using LLama.Native;
+using Microsoft.Extensions.Logging;
+
+namespace ChatBot.Llm.LlamaSharp;
+
+// llama.cpp (and LLamaSharp's library loader, through the same callback) logs in fragments: a line may arrive
+// in pieces marked "Continue", and model loading prints a row of progress dots. Whole lines are forwarded to
+// ILogger; rows of dots are dropped. Routine chatter (info and debug) is logged at Debug, so a normal run shows
+// only warnings and errors.
+[SuppressMessage("Design", "CA1001", Justification = "llama.cpp calls it until the process exits; there is no point at which to dispose it.")]
+internal sealed partial class LlamaCppLogRouter(ILogger logger)
+{
+    // Fragments of one line come from one thread; lines from different threads must not interleave.
+    private readonly ThreadLocal<PendingLine> _pending = new(() => new PendingLine());
+
+    public void Write(LLamaLogLevel level, string message)
+    {
+        // This runs on llama.cpp's threads, called from native code: an exception here would crash the process.
+        try
+        {
+            var pending = _pending.Value!;
+            if (level != LLamaLogLevel.Continue)
+            {
+                Emit(pending);
+                pending.Level = level;
+            }
+            pending.Text.Append(message);
+            if (message.EndsWith('\n'))
+                Emit(pending);
+        }
+        catch (Exception)
+        {
+            // Losing one log line is better than taking the process down from a native callback.
+        }
+    }
+
+    private void Emit(PendingLine pending)
+    {
+        var text = pending.Text.ToString().Trim().TrimStart('.').TrimStart();
+        pending.Text.Clear();
+        if (text.Length == 0)
+            return;
+        switch (pending.Level)
+        {
+            case LLamaLogLevel.Error:
+                LogError(logger, text);
+                break;
+            case LLamaLogLevel.Warning:
+                LogWarning(logger, text);
+                break;
+            default:
+                LogChatter(logger, text);
+                break;
+        }
+    }
+
+    private sealed class PendingLine
+    {
+        public StringBuilder Text { get; } = new();
+
+        public LLamaLogLevel Level { get; set; }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Message}")]
+    private static partial void LogError(ILogger logger, string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Message}")]
+    private static partial void LogWarning(ILogger logger, string message);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Message}")]
+    private static partial void LogChatter(ILogger logger, string message);
+}

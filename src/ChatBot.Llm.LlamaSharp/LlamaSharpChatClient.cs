@@ -1,0 +1,232 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using LLama;
+using LLama.Common;
+using LLama.Exceptions;
+using LLama.Native;
+using LLama.Sampling;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ChatBot.Llm.LlamaSharp;
+
+// IChatClient over a local GGUF model run in-process by llama.cpp.
+//
+// Concurrency: the weights are loaded once and shared; each request gets its own llama.cpp context (its own KV
+// cache), created for the request and freed after it, so no conversation can leak into another. LLamaSharp already
+// runs one decode step at a time process-wide (a global lock around llama_decode), so concurrent requests interleave
+// token by token: both answers stream, each at part speed, instead of the second waiting for the first to finish.
+// A semaphore caps how many contexts exist at once (Llm:MaxConcurrentRequests), because each one costs a KV cache.
+public sealed partial class LlamaSharpChatClient : IChatClient
+{
+    private readonly LlamaModelLoader _loader;
+    private readonly LlamaSharpOptions _options;
+    private readonly SemaphoreSlim _slots;
+    private readonly ILogger _logger;
+    private readonly ChatClientMetadata _metadata;
+
+    public LlamaSharpChatClient(LlamaModelLoader loader, LlamaSharpOptions options, ILogger<LlamaSharpChatClient>? logger = null)
+    {
+        _loader = loader;
+        _options = options;
+        _slots = new SemaphoreSlim(options.MaxConcurrentRequests, options.MaxConcurrentRequests);
+        _logger = logger ?? NullLogger<LlamaSharpChatClient>.Instance;
+        _metadata = new ChatClientMetadata("llamasharp", defaultModelId: loader.ModelId);
+    }
+
+    // Built from the stream, so the two paths cannot disagree about text, usage or finish reason.
+    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken);
+
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var model = await _loader.GetModelAsync(cancellationToken);
+        var contextSize = Math.Min(_options.ContextSize, model.TrainedContextSize);
+        var maxOutputTokens = options?.MaxOutputTokens ?? _options.MaxOutputTokens;
+        if (maxOutputTokens < 1 || maxOutputTokens >= contextSize)
+            throw new ArgumentOutOfRangeException(nameof(options), maxOutputTokens, $"MaxOutputTokens must be between 1 and {contextSize - 1}, the context size less one.");
+
+        var prompt = new ChatPromptBuilder(model).Build(messages, options?.Instructions, contextSize - maxOutputTokens);
+        if (prompt.DroppedMessages > 0)
+            LogTrimmed(_logger, prompt.DroppedMessages, prompt.Tokens.Length);
+        var stops = new StopSequenceMatcher(
+            [.. options?.StopSequences ?? [], .. prompt.UsesChatTemplate ? [] : ChatPromptBuilder.PlainFormatStopSequences]);
+        var update = new UpdateFactory(Guid.NewGuid().ToString("N"), _loader.ModelId);
+        var answer = new LeadingWhitespaceTrimmer();
+
+        await _slots.WaitAsync(cancellationToken);
+        var outputTokens = 0;
+        var finishReason = ChatFinishReason.Length;
+        try
+        {
+            using var context = model.Weights.CreateContext(new ModelParams(model.Path)
+            {
+                ContextSize = (uint)contextSize,
+                Threads = _options.Threads,
+                BatchThreads = _options.Threads,
+            });
+            using var abort = new AbortOnCancel(context.NativeHandle, cancellationToken);
+            using var sampler = CreateSampler(options);
+            var decoder = new StreamingTokenDecoder(context);
+            var batch = new LLamaBatch();
+
+            // The prompt was trimmed to leave maxOutputTokens free, so the answer always fits in the context.
+            var position = await DecodePromptAsync(context, batch, prompt.Tokens, cancellationToken);
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var token = sampler.Sample(context.NativeHandle, batch.TokenCount - 1);
+                if (token.IsEndOfGeneration(model.Weights.Vocab))
+                {
+                    finishReason = ChatFinishReason.Stop;
+                    break;
+                }
+                outputTokens++;
+                decoder.Add(token);
+                var text = answer.Next(stops.Push(decoder.Read()));
+                if (text.Length > 0)
+                    yield return update.Text(text);
+                if (stops.Stopped)
+                {
+                    finishReason = ChatFinishReason.Stop;
+                    break;
+                }
+                if (outputTokens == maxOutputTokens)
+                    break;
+
+                batch.Clear();
+                batch.Add(token, position++, LLamaSeqId.Zero, logits: true);
+                await DecodeAsync(context, batch, cancellationToken);
+            }
+        }
+        finally
+        {
+            _slots.Release();
+        }
+
+        var rest = answer.Next(stops.Flush());
+        if (rest.Length > 0)
+            yield return update.Text(rest);
+        yield return update.Finish(finishReason, prompt.Tokens.Length, outputTokens);
+    }
+
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is not null ? null
+        : serviceType == typeof(ChatClientMetadata) ? _metadata
+        : serviceType.IsInstanceOfType(this) ? this
+        : null;
+
+    public void Dispose() => _slots.Dispose();
+
+    private static ISamplingPipeline CreateSampler(ChatOptions? options)
+    {
+        if (options?.Temperature is 0f)
+            return new GreedySamplingPipeline();
+        // Unset options fall back to llama.cpp's usual defaults.
+        var sampler = new DefaultSamplingPipeline
+        {
+            Temperature = options?.Temperature ?? 0.8f,
+            TopP = options?.TopP ?? 0.95f,
+            TopK = options?.TopK ?? 40,
+            FrequencyPenalty = options?.FrequencyPenalty ?? 0f,
+            PresencePenalty = options?.PresencePenalty ?? 0f,
+        };
+        if (options?.Seed is { } seed)
+            sampler.Seed = unchecked((uint)seed);
+        return sampler;
+    }
+
+    // Returns the position after the prompt. Decoding in batches keeps a long prompt cancellable between batches;
+    // AbortOnCancel stops the batch being computed.
+    private static async Task<int> DecodePromptAsync(LLamaContext context, LLamaBatch batch, LLamaToken[] tokens, CancellationToken cancellationToken)
+    {
+        var batchSize = (int)context.BatchSize;
+        for (var start = 0; start < tokens.Length; start += batchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            batch.Clear();
+            var end = Math.Min(start + batchSize, tokens.Length);
+            for (var i = start; i < end; i++)
+                batch.Add(tokens[i], i, LLamaSeqId.Zero, logits: i == tokens.Length - 1);
+            await DecodeAsync(context, batch, cancellationToken);
+        }
+        return tokens.Length;
+    }
+
+    private static async Task DecodeAsync(LLamaContext context, LLamaBatch batch, CancellationToken cancellationToken)
+    {
+        var result = await context.DecodeAsync(batch, cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (result != DecodeResult.Ok)
+            throw new LLamaDecodeError(result);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Dropped the {DroppedMessages} oldest messages to fit the context window; the prompt is {PromptTokens} tokens")]
+    private static partial void LogTrimmed(ILogger logger, int droppedMessages, int promptTokens);
+
+    // After "Assistant:" a model usually starts with a space or a newline, which a chat window should not show.
+    private sealed class LeadingWhitespaceTrimmer
+    {
+        private bool _started;
+
+        public string Next(string text)
+        {
+            if (_started)
+                return text;
+            text = text.TrimStart();
+            _started = text.Length > 0;
+            return text;
+        }
+    }
+
+    // Every update of one answer shares its ids, so ToChatResponse merges them into one message.
+    private sealed class UpdateFactory(string responseId, string modelId)
+    {
+        private readonly DateTimeOffset _createdAt = DateTimeOffset.UtcNow;
+
+        public ChatResponseUpdate Text(string text) => Create([new TextContent(text)]);
+
+        public ChatResponseUpdate Finish(ChatFinishReason reason, int inputTokens, int outputTokens)
+        {
+            var usage = new UsageDetails { InputTokenCount = inputTokens, OutputTokenCount = outputTokens, TotalTokenCount = inputTokens + outputTokens };
+            var update = Create([new UsageContent(usage)]);
+            update.FinishReason = reason;
+            return update;
+        }
+
+        private ChatResponseUpdate Create(IList<AIContent> contents) => new(ChatRole.Assistant, contents)
+        {
+            ResponseId = responseId,
+            MessageId = responseId,
+            ModelId = modelId,
+            CreatedAt = _createdAt,
+        };
+    }
+
+    // llama.cpp asks this callback between graph nodes whether to stop, so cancelling a request interrupts even a
+    // long prompt evaluation within milliseconds instead of after the current batch.
+    private sealed unsafe class AbortOnCancel : IDisposable
+    {
+        private readonly SafeLLamaContextHandle _context;
+        private GCHandle _cancellation;
+
+        public AbortOnCancel(SafeLLamaContextHandle context, CancellationToken cancellationToken)
+        {
+            _context = context;
+            _cancellation = GCHandle.Alloc(new StrongBox<CancellationToken>(cancellationToken));
+            NativeApi.llama_set_abort_callback(context, (nint)(delegate* unmanaged[Cdecl]<nint, byte>)&ShouldAbort, GCHandle.ToIntPtr(_cancellation));
+        }
+
+        public void Dispose()
+        {
+            NativeApi.llama_set_abort_callback(_context, 0, 0);
+            _cancellation.Free();
+        }
+
+        [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+        private static byte ShouldAbort(nint state) =>
+            ((StrongBox<CancellationToken>)GCHandle.FromIntPtr(state).Target!).Value.IsCancellationRequested ? (byte)1 : (byte)0;
+    }
+}

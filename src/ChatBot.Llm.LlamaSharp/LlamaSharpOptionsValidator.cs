@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Options;
+
+namespace ChatBot.Llm.LlamaSharp;
+
+// Turns bad settings into startup errors that name the setting and say how to fix it.
+internal sealed class LlamaSharpOptionsValidator : IValidateOptions<LlamaSharpOptions>
+{
+    public ValidateOptionsResult Validate(string? name, LlamaSharpOptions options)
+    {
+        var failures = new List<string>();
+        if (!string.IsNullOrWhiteSpace(options.ModelPath))
+        {
+            if (!File.Exists(options.ModelPath))
+                failures.Add($"Llm:ModelPath is '{options.ModelPath}', but there is no file there (full path: '{Path.GetFullPath(options.ModelPath)}'). Point it at a .gguf model file, or remove it to download the default model.");
+        }
+        else if (!Uri.TryCreate(options.DownloadUrl, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
+        {
+            failures.Add($"Llm:DownloadUrl is '{options.DownloadUrl}', which is not an http(s) URL. Set it to a .gguf download URL, or set Llm:ModelPath to a model file.");
+        }
+
+        if (options.ContextSize < 64)
+            failures.Add($"Llm:ContextSize is {options.ContextSize}; it must be at least 64 tokens (4096 is a good default).");
+        if (options.Threads < 1)
+            failures.Add($"Llm:Threads is {options.Threads}; it must be at least 1.");
+        if (options.MaxOutputTokens < 1 || options.MaxOutputTokens >= options.ContextSize)
+            failures.Add($"Llm:MaxOutputTokens is {options.MaxOutputTokens}; it must be at least 1 and less than Llm:ContextSize ({options.ContextSize}).");
+        if (options.MaxConcurrentRequests < 1)
+            failures.Add($"Llm:MaxConcurrentRequests is {options.MaxConcurrentRequests}; it must be at least 1.");
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,48 @@
+using ChatBot.Llm.LlamaSharp;
+using ChatBot.Llm.LlamaSharp.Download;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+public static class LlamaSharpServiceCollectionExtensions
+{
+    // Registers the embedded llama.cpp model as the app's IChatClient, configured from llmSection (normally "Llm").
+    // Returns the ChatClientBuilder so the host composes the pipeline: .UseLogging().UseOpenTelemetry().
+    //
+    // The model is found (and downloaded on first run) and loaded while the host starts, not on the first request:
+    // a first chat turn that silently waits minutes for a download looks broken, a progress bar at startup does not,
+    // and a missing or broken model stops the app at once with a clear message.
+    public static ChatClientBuilder AddLlamaSharpChatClient(this IServiceCollection services, IConfiguration llmSection)
+    {
+        services.AddOptions<LlamaSharpOptions>().Bind(llmSection).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LlamaSharpOptions>, LlamaSharpOptionsValidator>();
+
+        // A model is hundreds of megabytes: HttpClient's default 100 s timeout would kill the download, and
+        // ModelDownloader has its own stall timeout instead.
+        services.AddHttpClient(ModelFileResolver.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddSingleton<ModelFileResolver>();
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<LlamaSharpOptions>>().Value;
+            var resolver = sp.GetRequiredService<ModelFileResolver>();
+            return new LlamaModelLoader(ModelFileResolver.ModelIdFor(options), resolver.ResolveAsync, sp.GetRequiredService<ILoggerFactory>());
+        });
+        services.AddHostedService<LlamaModelWarmup>();
+
+        return services.AddChatClient(sp => new LlamaSharpChatClient(
+            sp.GetRequiredService<LlamaModelLoader>(),
+            sp.GetRequiredService<IOptions<LlamaSharpOptions>>().Value,
+            sp.GetRequiredService<ILogger<LlamaSharpChatClient>>()));
+    }
+
+    private sealed class LlamaModelWarmup(LlamaModelLoader loader) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => loader.GetModelAsync(cancellationToken);
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,68 @@
+using ChatBot.TestKit;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace ChatBot.Llm.Tests;
+
+public sealed class LlamaSharpHostingTests(TinyModels models) : IDisposable
+{
+    private readonly DirectoryInfo _cache = Directory.CreateTempSubdirectory("chatbot-cache-tests-");
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose() => _cache.Delete(recursive: true);
+
+    [Fact]
+    public async Task AddLlamaSharpChatClient_WithModelPath_ServesTheModelAsTheAppsChatClient()
+    {
+        using var host = BuildHost(new() { ["Llm:ModelPath"] = models.PlainPath });
+        await host.StartAsync(Ct);
+
+        var response = await host.Services.GetRequiredService<IChatClient>().GetResponseAsync("Hello", cancellationToken: Ct);
+
+        Assert.Equal(TinyGgufModel.ExpectedChatAnswer, response.Text);
+        await host.StopAsync(Ct);
+    }
+
+    [Fact]
+    public async Task AddLlamaSharpChatClient_WithMissingModelFile_StopsStartupWithAMessageNamingTheSetting()
+    {
+        using var host = BuildHost(new() { ["Llm:ModelPath"] = "/nowhere/model.gguf" });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
+
+        Assert.Contains("Llm:ModelPath", error.Message);
+    }
+
+    [Fact]
+    public async Task AddLlamaSharpChatClient_WithoutModelPath_DownloadsTheModelIntoTheCacheAtStartup()
+    {
+        await using var server = await ModelServer.StartAsync(TinyGgufModel.Create());
+        using var host = BuildHost(new()
+        {
+            ["Llm:DownloadUrl"] = server.Url.ToString(),
+            ["Llm:CacheDirectory"] = _cache.FullName,
+        });
+
+        await host.StartAsync(Ct);
+
+        Assert.True(File.Exists(Path.Combine(_cache.FullName, "tiny.gguf")));
+        var response = await host.Services.GetRequiredService<IChatClient>().GetResponseAsync("Hello", cancellationToken: Ct);
+        Assert.Equal(TinyGgufModel.ExpectedChatAnswer, response.Text);
+        Assert.Equal("tiny", host.Services.GetRequiredService<IChatClient>().GetService<ChatClientMetadata>()!.DefaultModelId);
+        await host.StopAsync(Ct);
+    }
+
+    private static IHost BuildHost(Dictionary<string, string?> settings)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Llm:Threads"] = "1", ["Llm:ContextSize"] = "512", ["Llm:MaxOutputTokens"] = "64" });
+        builder.Services.AddLlamaSharpChatClient(builder.Configuration.GetSection("Llm")).UseLogging();
+        builder.Services.AddLogging();
+        return builder.Build();
+    }
+}

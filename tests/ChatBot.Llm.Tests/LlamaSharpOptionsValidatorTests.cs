@@ -1,0 +1,54 @@
+using ChatBot.Llm.LlamaSharp;
+
+namespace ChatBot.Llm.Tests;
+
+public sealed class LlamaSharpOptionsValidatorTests
+{
+    private readonly LlamaSharpOptionsValidator _validator = new();
+
+    [Fact]
+    public void Validate_Defaults_Succeed() =>
+        Assert.True(_validator.Validate(null, new LlamaSharpOptions()).Succeeded);
+
+    [Fact]
+    public void Validate_ModelPathWithNoFile_NamesTheSettingAndThePath()
+    {
+        var result = _validator.Validate(null, new LlamaSharpOptions { ModelPath = "/nowhere/model.gguf" });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Llm:ModelPath", result.FailureMessage);
+        Assert.Contains("/nowhere/model.gguf", result.FailureMessage);
+    }
+
+    [Theory]
+    [InlineData(nameof(LlamaSharpOptions.ContextSize), "Llm:ContextSize")]
+    [InlineData(nameof(LlamaSharpOptions.Threads), "Llm:Threads")]
+    [InlineData(nameof(LlamaSharpOptions.MaxOutputTokens), "Llm:MaxOutputTokens")]
+    [InlineData(nameof(LlamaSharpOptions.MaxConcurrentRequests), "Llm:MaxConcurrentRequests")]
+    public void Validate_ZeroNumber_NamesTheSetting(string property, string setting)
+    {
+        var options = new LlamaSharpOptions();
+        typeof(LlamaSharpOptions).GetProperty(property)!.SetValue(options, 0);
+
+        var result = _validator.Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains(setting, result.FailureMessage);
+    }
+
+    [Fact]
+    public void Validate_DownloadUrlThatIsNotHttp_NamesTheSetting()
+    {
+        var result = _validator.Validate(null, new LlamaSharpOptions { DownloadUrl = "ftp://example.org/model.gguf" });
+
+        Assert.Contains("Llm:DownloadUrl", result.FailureMessage);
+    }
+
+    [Fact]
+    public void ResolveCacheDirectory_WhenNotSet_IsUnderTheUserCache()
+    {
+        var directory = new LlamaSharpOptions().ResolveCacheDirectory();
+
+        Assert.EndsWith(Path.Combine("chatbot", "models"), directory);
+    }
+}
