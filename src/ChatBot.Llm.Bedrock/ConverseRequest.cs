@@ -108,14 +108,15 @@ internal static class ConverseRequest
             json.WriteNumber("maxTokens", maxTokens);
         }
 
+        // Converse takes both from 0 to 1 and rejects anything else; OpenAI-style temperatures go up to 2.
         if (options.Temperature is { } temperature)
         {
-            json.WriteNumber("temperature", temperature);
+            json.WriteNumber("temperature", Math.Clamp(temperature, 0f, 1f));
         }
 
         if (options.TopP is { } topP)
         {
-            json.WriteNumber("topP", topP);
+            json.WriteNumber("topP", Math.Clamp(topP, 0f, 1f));
         }
 
         if (options.StopSequences is { Count: > 0 } stops)
