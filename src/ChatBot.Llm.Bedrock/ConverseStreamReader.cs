@@ -23,6 +23,7 @@ internal sealed class ConverseStreamReader : IAsyncDisposable
     private readonly string _region;
     private readonly string? _responseId;
     private bool _stopped;
+    private BedrockFailureException? _pendingFailure;
 
     private ConverseStreamReader(HttpResponseMessage response, Stream body, TimeSpan readTimeout, string modelId, string region)
     {
@@ -57,6 +58,11 @@ internal sealed class ConverseStreamReader : IAsyncDisposable
     /// </summary>
     public async Task<IReadOnlyList<ChatResponseUpdate>?> ReadAsync(CancellationToken cancellationToken)
     {
+        if (_pendingFailure is { } pending)
+        {
+            throw pending;
+        }
+
         int read;
         using (var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
@@ -90,27 +96,40 @@ internal sealed class ConverseStreamReader : IAsyncDisposable
         catch (Exception ex) when (ex is EventStreamChecksumFailureException or EventStreamValidationException or EventStreamParseException
             or EventStreamDecoderIllegalStateException)
         {
-            throw new BedrockFailureException(
+            _pendingFailure = new BedrockFailureException(
                 new BedrockFailure(ModelErrorKind.Failed, "CorruptEventStream", $"Amazon Bedrock sent a corrupt event-stream frame: {ex.Message}", Retryable: false),
                 ex);
-        }
-
-        if (_frames.Count == 0)
-        {
-            return [];
         }
 
         var updates = new List<ChatResponseUpdate>(_frames.Count);
         foreach (var frame in _frames)
         {
-            if (ToUpdate(frame) is { } update)
+            try
             {
-                updates.Add(update);
+                if (ToUpdate(frame) is { } update)
+                {
+                    updates.Add(update);
+                }
+            }
+            catch (BedrockFailureException ex)
+            {
+                _pendingFailure = ex;
+                break;
+            }
+            catch (JsonException ex)
+            {
+                _pendingFailure = new BedrockFailureException(
+                    new BedrockFailure(ModelErrorKind.Failed, "MalformedEvent", $"Amazon Bedrock sent an event that is not JSON: {ex.Message}", Retryable: false),
+                    ex);
+                break;
             }
         }
 
         _frames.Clear();
-        return updates;
+
+        // Text that arrived in the same chunk as a failure is handed out first, so the caller can keep it and knows
+        // the failure came after output (and must not be retried).
+        return updates.Count == 0 && _pendingFailure is { } failure ? throw failure : updates;
     }
 
     private ChatResponseUpdate? ToUpdate(EventStreamMessage frame)
