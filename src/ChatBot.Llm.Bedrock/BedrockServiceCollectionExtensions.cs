@@ -1,14 +1,14 @@
 using Amazon;
 using Amazon.Runtime;
 using Amazon.Runtime.Signing;
-using ChatBot.Llm.Bedrock;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Microsoft.Extensions.DependencyInjection;
+namespace ChatBot.Llm.Bedrock;
 
 public static class BedrockServiceCollectionExtensions
 {

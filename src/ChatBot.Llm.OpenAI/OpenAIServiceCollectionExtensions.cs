@@ -1,14 +1,14 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
-using ChatBot.Llm.OpenAI;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenAI;
 using OpenAI.Chat;
 
-namespace Microsoft.Extensions.DependencyInjection;
+namespace ChatBot.Llm.OpenAI;
 
 public static class OpenAIServiceCollectionExtensions
 {
