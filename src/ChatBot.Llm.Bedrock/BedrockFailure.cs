@@ -115,8 +115,9 @@ internal static class BedrockErrors
 
     private static string AccessDeniedMessage(string modelId, string region, string reason) =>
         $"ChatBot may not use Amazon Bedrock model '{modelId}' in {region}: {reason} " +
-        $"Enable access to the model in the Amazon Bedrock console (Model access page) for {region}, and check that ChatBot's IAM role allows " +
-        "bedrock:InvokeModel and bedrock:InvokeModelWithResponseStream on it.";
+        $"Enable model access for the account in {region} (Amazon Bedrock console: Model access page, or Model catalog where that page is retired), " +
+        "and check that ChatBot's IAM role allows bedrock:InvokeModel and bedrock:InvokeModelWithResponseStream on the model " +
+        "(plus aws-marketplace:Subscribe and aws-marketplace:ViewSubscriptions for a model sold through AWS Marketplace) and that no service control policy denies it.";
 
     private static bool NeedsInferenceProfile(string reason) =>
         reason.Contains("inference profile", StringComparison.OrdinalIgnoreCase)
