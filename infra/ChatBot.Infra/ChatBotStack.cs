@@ -1,5 +1,4 @@
 using Amazon.CDK;
-using Amazon.CDK.AWS.Logs;
 using Constructs;
 
 namespace ChatBot.Infra;
@@ -19,7 +18,7 @@ public sealed class ChatBotStack : Stack
     {
         var settings = props.Settings;
         var removal = settings.Destroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
-        var retention = (RetentionDays)settings.LogRetentionDays;
+        var retention = settings.LogRetention;
 
         // Full profile: a VPC without NAT, reached AWS services through endpoints only.
         Network = settings.IsFull

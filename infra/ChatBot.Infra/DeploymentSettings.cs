@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Amazon.CDK.AWS.Logs;
 
 namespace ChatBot.Infra;
 
@@ -56,8 +57,17 @@ public sealed record DeploymentSettings
         ["cacheMaxEcpuPerSecond"] = "ElastiCache Serverless ECPU per second cap (default 5000)",
     };
 
-    private static readonly int[] AllowedRetentionDays =
-        [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+    /// <summary>CloudWatch Logs accepts only these retentions (CDK's enum members are not day counts).</summary>
+    private static readonly IReadOnlyDictionary<int, RetentionDays> Retentions = new Dictionary<int, RetentionDays>
+    {
+        [1] = RetentionDays.ONE_DAY, [3] = RetentionDays.THREE_DAYS, [5] = RetentionDays.FIVE_DAYS, [7] = RetentionDays.ONE_WEEK,
+        [14] = RetentionDays.TWO_WEEKS, [30] = RetentionDays.ONE_MONTH, [60] = RetentionDays.TWO_MONTHS,
+        [90] = RetentionDays.THREE_MONTHS, [120] = RetentionDays.FOUR_MONTHS, [150] = RetentionDays.FIVE_MONTHS,
+        [180] = RetentionDays.SIX_MONTHS, [365] = RetentionDays.ONE_YEAR, [400] = RetentionDays.THIRTEEN_MONTHS,
+        [545] = RetentionDays.EIGHTEEN_MONTHS, [731] = RetentionDays.TWO_YEARS, [1096] = RetentionDays.THREE_YEARS,
+        [1827] = RetentionDays.FIVE_YEARS, [2192] = RetentionDays.SIX_YEARS, [2557] = RetentionDays.SEVEN_YEARS,
+        [2922] = RetentionDays.EIGHT_YEARS, [3288] = RetentionDays.NINE_YEARS, [3653] = RetentionDays.TEN_YEARS,
+    };
 
     public required string StackName { get; init; }
     public required DeploymentProfile Profile { get; init; }
@@ -74,6 +84,8 @@ public sealed record DeploymentSettings
     public required int ApiRateLimit { get; init; }
     public required int ApiBurstLimit { get; init; }
     public required int LogRetentionDays { get; init; }
+
+    public RetentionDays LogRetention => Retentions[LogRetentionDays];
     public required int CacheMaxDataGb { get; init; }
     public required int CacheMaxEcpuPerSecond { get; init; }
 
@@ -118,16 +130,20 @@ public sealed record DeploymentSettings
             errors.Add($"region '{region}' is not an AWS region name such as us-west-2.");
         }
 
+        // Zones matter only where there is a VPC; the minimal profile ignores them.
         var azs = reader.List("availabilityZones") ?? [region + "a", region + "b"];
-        if (azs.Count != 2 || azs.Distinct(StringComparer.Ordinal).Count() != 2)
+        if (profile == DeploymentProfile.Full)
         {
-            errors.Add($"availabilityZones must name exactly two different zones (got '{string.Join(",", azs)}').");
-        }
-        else if (azs.Any(az => !Regex.IsMatch(az, "^" + Regex.Escape(region) + "[a-z]$")))
-        {
-            errors.Add(
-                $"availabilityZones '{string.Join(",", azs)}' are not zones of region {region}. " +
-                $"Pass -c availabilityZones={region}a,{region}b (or the two zones you want).");
+            if (azs.Count != 2 || azs.Distinct(StringComparer.Ordinal).Count() != 2)
+            {
+                errors.Add($"availabilityZones must name exactly two different zones (got '{string.Join(",", azs)}').");
+            }
+            else if (azs.Any(az => !Regex.IsMatch(az, "^" + Regex.Escape(region) + "[a-z]$")))
+            {
+                errors.Add(
+                    $"availabilityZones '{string.Join(",", azs)}' are not zones of region {region}. " +
+                    $"Pass -c availabilityZones={region}a,{region}b (or the two zones you want).");
+            }
         }
 
         var modelId = reader.String("modelId", DefaultModelId);
@@ -181,9 +197,9 @@ public sealed record DeploymentSettings
         }
 
         var retention = reader.Int("logRetentionDays", 30, 1, 3653);
-        if (!AllowedRetentionDays.Contains(retention))
+        if (!Retentions.ContainsKey(retention))
         {
-            errors.Add($"logRetentionDays {retention} is not a CloudWatch Logs retention. Use one of: {string.Join(", ", AllowedRetentionDays)}.");
+            errors.Add($"logRetentionDays {retention} is not a CloudWatch Logs retention. Use one of: {string.Join(", ", Retentions.Keys)}.");
         }
 
         // ElastiCache Serverless accepts 1-5000 GB and 1,000-15,000,000 ECPU/s as maximums.
