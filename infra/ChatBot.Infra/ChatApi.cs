@@ -22,7 +22,7 @@ public sealed class ChatApiProps
 /// The regional REST API in front of the function. Routes: <c>GET /api/health</c> (public) and <c>ANY /api/{proxy+}</c>
 /// behind a Cognito authorizer that verifies the access token and requires the <c>openid</c> scope. API Gateway
 /// forwards the verified claims in the request context, which the Lambda Web Adapter hands to the app as the
-/// <c>x-amzn-request-context</c> header (see docs/decisions/0001-identity-from-api-gateway.md).
+/// <c>x-amzn-request-context</c> header (see docs/decisions/0005-identity-from-api-gateway.md).
 /// Every integration streams (REST API response streaming), so tokens reach the browser as they are generated.
 /// </summary>
 public sealed class ChatApi : Construct

@@ -1,4 +1,5 @@
 using Amazon.CDK;
+using Amazon.CDK.AWS.IAM;
 using Constructs;
 
 namespace ChatBot.Infra;
@@ -27,6 +28,15 @@ public sealed class ChatBotStack : Stack
 
         // Conversations and messages: the source of truth.
         Table = new ConversationTable(this, "Conversations", new ConversationTableProps { RemovalPolicy = removal });
+
+        // The gateway endpoint reaches this table only, whoever asks (a second fence behind the function's IAM role).
+        Network?.DynamoDbEndpoint.AddToPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "ThisTableOnly",
+            Principals = [new AnyPrincipal()],
+            Actions = ConversationTable.DataActions,
+            Resources = [Table.Table.TableArn, Table.Table.TableArn + "/index/*"],
+        }));
 
         // Full profile: recent context per conversation, so a normal turn reads no DynamoDB.
         Cache = Network is null

@@ -32,6 +32,13 @@ public sealed class ConversationTable : Construct
     public const string Gsi1PartitionKey = "GSI1PK";
     public const string Gsi1SortKey = "GSI1SK";
 
+    /// <summary>The item and query actions the store uses (what GrantReadWriteData grants, minus streams).</summary>
+    public static readonly string[] DataActions =
+    [
+        "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem",
+        "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem",
+    ];
+
     public ConversationTable(Construct scope, string id, ConversationTableProps props) : base(scope, id)
     {
         var retain = props.RemovalPolicy != Amazon.CDK.RemovalPolicy.DESTROY;

@@ -54,10 +54,9 @@ public sealed class UserDirectory : Construct
         Nag.Suppress(UserPool,
             new NagRule("AwsSolutions-COG2",
                 "MFA is optional by design: every user can turn on TOTP, and an organisation that requires it can set Mfa.REQUIRED."),
-            new NagRule("AwsSolutions-COG3",
-                "Advanced security (threat protection) is a paid Cognito Plus feature, billed per user; a small self-hosted chat keeps the Essentials tier."),
             new NagRule("AwsSolutions-COG8",
-                "The Plus feature plan costs per monthly active user; invited users, strong passwords and optional TOTP suit a small self-hosted chat."));
+                "Threat protection needs the Plus feature plan, billed per monthly active user; invite-only sign-up, strong passwords " +
+                "and optional TOTP suit a small self-hosted chat."));
 
         _ = new CfnUserPoolGroup(this, "AdminsGroup", new CfnUserPoolGroupProps
         {

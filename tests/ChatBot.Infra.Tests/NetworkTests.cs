@@ -36,6 +36,14 @@ public sealed class NetworkTests(SynthFixture fixture)
 
         Assert.Equal("com.amazonaws.${AWS::Region}.dynamodb", Cfn.Render(endpoint["ServiceName"]));
         Assert.Equal(2, endpoint["RouteTableIds"]!.AsArray().Count);
+
+        // Its policy reaches this table and its indexes only.
+        var table = Id(Full.Stack.Table.Table);
+        var statement = Assert.Single(endpoint["PolicyDocument"]!["Statement"]!.AsArray())!;
+        Assert.Equal("*", Cfn.Render(statement["Principal"]!["AWS"]));
+        Assert.Equal(["${" + table + ".Arn}", "${" + table + ".Arn}/index/*"], Cfn.RenderList(statement["Resource"]));
+        Assert.All(Cfn.RenderList(statement["Action"]), action => Assert.StartsWith("dynamodb:", action, StringComparison.Ordinal));
+        Assert.DoesNotContain("dynamodb:*", Cfn.RenderList(statement["Action"]));
     }
 
     [Fact]
