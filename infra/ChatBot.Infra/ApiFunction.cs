@@ -128,27 +128,15 @@ public sealed class ApiFunction : Construct
             Resources = props.Model.ResourceArns(stack.Account).ToArray(),
         }));
 
-        var roleRules = new List<NagRule>
-        {
-            new("AwsSolutions-IAM4",
+        const string managed = "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/";
+        Nag.Suppress(Function.Role!, props.Network is null
+            ? new NagRule("AwsSolutions-IAM4",
                 "AWSLambdaBasicExecutionRole only lets the function write its own logs; it is the AWS-maintained minimum.",
-                "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"),
-        };
-        if (props.Network is not null)
-        {
-            roleRules[0] = roleRules[0] with
-            {
-                Reason = "AWSLambdaBasicExecutionRole (write own logs) and AWSLambdaVPCAccessExecutionRole (manage the function's " +
-                    "ENIs, which has no resource-level scoping) are the AWS-maintained minimum for a function in a VPC.",
-                AppliesTo =
-                [
-                    "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
-                    "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
-                ],
-            };
-        }
-
-        Nag.Suppress(Function.Role!, [.. roleRules]);
+                managed + "AWSLambdaBasicExecutionRole")
+            : new NagRule("AwsSolutions-IAM4",
+                "AWSLambdaBasicExecutionRole (write own logs) and AWSLambdaVPCAccessExecutionRole (manage the function's ENIs, " +
+                "which allows no resource-level scoping) are the AWS-maintained minimum for a function in a VPC.",
+                managed + "AWSLambdaBasicExecutionRole", managed + "AWSLambdaVPCAccessExecutionRole"));
         Nag.Suppress(Function.Role!.Node.FindChild("DefaultPolicy"), new NagRule(
             "AwsSolutions-IAM5",
             "The grant covers this table's own indexes (LSI1, GSI1) for Query; index ARNs are table/<name>/index/<index>.",

@@ -21,7 +21,7 @@ public sealed class ChatBotStack : Stack
         var removal = settings.Destroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
         var retention = settings.LogRetention;
 
-        // Full profile: a VPC without NAT, reached AWS services through endpoints only.
+        // Full profile: a VPC without NAT, reaching AWS services through endpoints only.
         Network = settings.IsFull
             ? new Network(this, "Network", new NetworkProps { AvailabilityZones = settings.AvailabilityZones })
             : null;

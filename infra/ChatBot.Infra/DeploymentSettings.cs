@@ -107,6 +107,11 @@ public sealed record DeploymentSettings
         {
             errors.Add($"stackName '{stackName}' is invalid: use 1-30 letters, digits or hyphens, starting with a letter.");
         }
+        else if (new[] { "aws", "amazon", "cognito" }.FirstOrDefault(w => stackName.Contains(w, StringComparison.OrdinalIgnoreCase)) is { } forbidden)
+        {
+            // The stack name starts the Cognito hosted UI domain prefix, which may not contain these words.
+            errors.Add($"stackName '{stackName}' contains '{forbidden}', which Cognito forbids in the hosted UI domain it names. Pick another name.");
+        }
 
         var profile = reader.Choice("profile", "full", ["full", "minimal"]) switch
         {

@@ -62,6 +62,8 @@ public sealed class Network : Construct
             AllowAllOutbound = false,
         });
 
+        // AllowAllOutbound = false: the explicit egress rules below replace EC2's default allow-all rule, and groups
+        // without any get CDK's rule that matches no traffic. Each AllowTo writes the egress and the matching ingress.
         FunctionSecurityGroup.Connections.AllowTo(CacheSecurityGroup, Port.Tcp(RedisPort), "API function to cache (TLS)");
         FunctionSecurityGroup.Connections.AllowTo(EndpointSecurityGroup, Port.Tcp(HttpsPort), "API function to interface endpoints");
 

@@ -196,6 +196,10 @@ public sealed class DeploymentSettingsTests(SynthFixture fixture)
         Assert.Contains("stackName 'chat bot' is invalid", Fails(new() { ["stackName"] = "chat bot" }).Message, StringComparison.Ordinal);
 
     [Fact]
+    public void StackName_WithAWordCognitoForbidsInDomains_Fails() =>
+        Assert.Contains("contains 'aws', which Cognito forbids", Fails(new() { ["stackName"] = "MyAwsChat" }).Message, StringComparison.Ordinal);
+
+    [Fact]
     public void ModelId_Malformed_Fails() =>
         Assert.Contains("modelId 'gpt-4' is not a Bedrock model id", Fails(new() { ["modelId"] = "gpt-4" }).Message, StringComparison.Ordinal);
 
