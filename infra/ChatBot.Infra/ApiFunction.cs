@@ -1,0 +1,148 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.DynamoDB;
+using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.IAM;
+using Amazon.CDK.AWS.Lambda;
+using Amazon.CDK.AWS.Logs;
+using Constructs;
+
+namespace ChatBot.Infra;
+
+public sealed class ApiFunctionProps
+{
+    /// <summary>The <c>dotnet publish</c> output for linux-arm64 (framework-dependent, ReadyToRun).</summary>
+    public required string PackagePath { get; init; }
+    public required ITable Table { get; init; }
+    public required BedrockModelAccess Model { get; init; }
+
+    /// <summary>A StackExchange.Redis configuration string, or null to use the in-process cache.</summary>
+    public string? RedisConfiguration { get; init; }
+
+    /// <summary>The VPC placement (full profile), or null to run outside any VPC (minimal profile).</summary>
+    public Network? Network { get; init; }
+
+    public required int? ReservedConcurrency { get; init; }
+    public required RetentionDays LogRetention { get; init; }
+    public required RemovalPolicy LogRemovalPolicy { get; init; }
+}
+
+/// <summary>
+/// The ASP.NET Core API on the managed dotnet10 runtime, run unchanged behind the AWS Lambda Web Adapter (LWA) layer.
+/// <para>
+/// How it starts: Lambda runs <c>AWS_LAMBDA_EXEC_WRAPPER=/opt/bootstrap</c> (from the layer), which execs
+/// <c>$LAMBDA_TASK_ROOT/$_HANDLER</c>. The handler is therefore the apphost executable <c>ChatBot.Api</c> that
+/// <c>dotnet publish -r linux-arm64</c> writes with its execute bit; it finds the runtime through the
+/// <c>DOTNET_ROOT=/var/lang/bin</c> that the managed runtime sets. No <c>run.sh</c> is needed, which saves a shell
+/// process on every cold start. (Publishing from Windows loses the execute bit: publish on Linux, as CI does.)
+/// The adapter waits until <c>GET /api/health</c> answers, then forwards each invocation to Kestrel on 127.0.0.1:8080
+/// and streams the response back (<c>AWS_LWA_INVOKE_MODE=response_stream</c>).
+/// </para>
+/// </summary>
+public sealed class ApiFunction : Construct
+{
+    /// <summary>LWA 0.9.1. Pinned: a new layer version is a deliberate upgrade, tested before it ships.</summary>
+    public const int WebAdapterLayerVersion = 26;
+    public const string WebAdapterLayerAccount = "753240598075";
+    public const int AppPort = 8080;
+    public const string HealthPath = "/api/health";
+
+    /// <summary>
+    /// Memory sets CPU: 1769 MB is one full vCPU. 1024 MB (~0.6 vCPU) keeps the JIT-heavy .NET cold start short
+    /// (ReadyToRun removes most of it) while a turn, which mostly waits on the model stream, bills little.
+    /// </summary>
+    public const int MemorySizeMb = 1024;
+
+    /// <summary>Longest answer we let a turn stream; REST API streaming allows up to 15 minutes.</summary>
+    public static readonly Duration AnswerTimeout = Duration.Minutes(5);
+
+    public ApiFunction(Construct scope, string id, ApiFunctionProps props) : base(scope, id)
+    {
+        var stack = Stack.Of(this);
+
+        LogGroup = new LogGroup(this, "Logs", new LogGroupProps
+        {
+            Retention = props.LogRetention,
+            RemovalPolicy = props.LogRemovalPolicy,
+        });
+
+        var environment = new Dictionary<string, string>
+        {
+            // Lambda Web Adapter: run the web app, wait for its health endpoint, stream responses.
+            ["AWS_LAMBDA_EXEC_WRAPPER"] = "/opt/bootstrap",
+            ["AWS_LWA_INVOKE_MODE"] = "response_stream",
+            ["AWS_LWA_PORT"] = AppPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["AWS_LWA_READINESS_CHECK_PATH"] = HealthPath,
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{AppPort}",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            // ChatBot configuration (section__key is how .NET reads nested keys from the environment).
+            ["Auth__Mode"] = "ApiGateway",
+            ["Storage__Provider"] = "DynamoDb",
+            ["Storage__DynamoDb__TableName"] = props.Table.TableName,
+            ["Llm__Provider"] = "Bedrock",
+            ["Llm__ModelId"] = props.Model.ModelId,
+            ["Llm__Region"] = stack.Region,
+        };
+        if (props.RedisConfiguration is null)
+        {
+            environment["Cache__Provider"] = "Memory";
+        }
+        else
+        {
+            environment["Cache__Provider"] = "Redis";
+            environment["Cache__Redis__Configuration"] = props.RedisConfiguration;
+        }
+
+        Function = new Function(this, "Function", new FunctionProps
+        {
+            Description = "ChatBot API (ASP.NET Core behind the Lambda Web Adapter)",
+            // Escape hatch: CDK 2.160 has no Runtime.DOTNET_10. After upgrading, use Runtime.DOTNET_10.
+            Runtime = new Runtime("dotnet10", RuntimeFamily.DOTNET_CORE),
+            // Graviton: about 20% cheaper per GB-second than x86_64 and as fast for ASP.NET; LWA ships an arm64 layer.
+            Architecture = Architecture.ARM_64,
+            Handler = DeploymentSettings.ApiExecutableName,
+            Code = Code.FromAsset(props.PackagePath),
+            Layers =
+            [
+                LayerVersion.FromLayerVersionArn(this, "WebAdapter",
+                    $"arn:{stack.Partition}:lambda:{stack.Region}:{WebAdapterLayerAccount}:layer:LambdaAdapterLayerArm64:{WebAdapterLayerVersion}"),
+            ],
+            MemorySize = MemorySizeMb,
+            Timeout = AnswerTimeout,
+            Environment = environment,
+            ReservedConcurrentExecutions = props.ReservedConcurrency,
+            LogGroup = LogGroup,
+            LoggingFormat = LoggingFormat.JSON,
+            Vpc = props.Network?.Vpc,
+            VpcSubnets = props.Network?.Subnets,
+            SecurityGroups = props.Network is null ? null : [props.Network.FunctionSecurityGroup],
+        });
+
+        // DynamoDB: read and write this table and its indexes, nothing else.
+        props.Table.GrantReadWriteData(Function);
+
+        // Bedrock: invoke the one configured model (and, for an inference profile, where it routes).
+        Function.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "InvokeConfiguredModel",
+            Actions = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+            Resources = props.Model.ResourceArns(stack.Account).ToArray(),
+        }));
+
+        const string managed = "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/";
+        Nag.Suppress(Function.Role!, props.Network is null
+            ? new NagRule("AwsSolutions-IAM4",
+                "AWSLambdaBasicExecutionRole only lets the function write its own logs; it is the AWS-maintained minimum.",
+                managed + "AWSLambdaBasicExecutionRole")
+            : new NagRule("AwsSolutions-IAM4",
+                "AWSLambdaBasicExecutionRole (write own logs) and AWSLambdaVPCAccessExecutionRole (manage the function's ENIs, " +
+                "which allows no resource-level scoping) are the AWS-maintained minimum for a function in a VPC.",
+                managed + "AWSLambdaBasicExecutionRole", managed + "AWSLambdaVPCAccessExecutionRole"));
+        Nag.Suppress(Function.Role!.Node.FindChild("DefaultPolicy"), new NagRule(
+            "AwsSolutions-IAM5",
+            "The grant covers this table's own indexes (LSI1, GSI1) for Query; index ARNs are table/<name>/index/<index>.",
+            "Resource::<" + stack.GetLogicalId((CfnElement)props.Table.Node.DefaultChild!) + ".Arn>/index/*"));
+    }
+
+    public Function Function { get; }
+    public LogGroup LogGroup { get; }
+}

@@ -1,0 +1,321 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Amazon.CDK.AWS.Logs;
+
+namespace ChatBot.Infra;
+
+/// <summary>Which shape of the system to deploy.</summary>
+public enum DeploymentProfile
+{
+    /// <summary>Lambda in a VPC without NAT, DynamoDB gateway endpoint, Bedrock interface endpoint, ElastiCache Serverless.</summary>
+    Full,
+
+    /// <summary>No VPC and no cache: costs almost nothing when idle.</summary>
+    Minimal,
+}
+
+/// <summary>Which model backend the API uses.</summary>
+public enum LlmBackend
+{
+    Bedrock,
+}
+
+/// <summary>
+/// Every deployment parameter, typed and validated in one place (like bedrock-chat's parameter-models.ts).
+/// Values come from CDK context (<c>cdk.json</c> or <c>-c key=value</c>); a bad value stops synth with a message
+/// that names the key and says how to fix it.
+/// </summary>
+public sealed record DeploymentSettings
+{
+    public const string DefaultModelId = "openai.gpt-oss-20b-1:0";
+    public const string DefaultRegion = "us-west-2";
+    public const string ApiPublishCommand =
+        "dotnet publish src/ChatBot.Api -c Release -r linux-arm64 --self-contained false -p:PublishReadyToRun=true -o artifacts/api";
+    public const string WebBuildCommand = "npm ci --prefix frontend && npm run build --prefix frontend";
+
+    /// <summary>The apphost that <c>dotnet publish</c> writes; the Lambda handler names it (see ApiFunction).</summary>
+    public const string ApiExecutableName = "ChatBot.Api";
+
+    /// <summary>The context keys this app reads, with what each means. Shown in error messages.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Keys = new Dictionary<string, string>
+    {
+        ["stackName"] = "CloudFormation stack name (default ChatBot)",
+        ["profile"] = "full (default) | minimal",
+        ["llm"] = "bedrock (default); fargate and lambda are planned",
+        ["modelId"] = $"Bedrock model or inference profile id (default {DefaultModelId})",
+        ["inferenceRegions"] = "regions a cross-Region inference profile routes to (default: by its geography prefix)",
+        ["region"] = $"deployment region (default {DefaultRegion})",
+        ["availabilityZones"] = "two AZs of that region (default: <region>a,<region>b)",
+        ["destroy"] = "true deletes data on cdk destroy (default false: retain)",
+        ["apiPackage"] = "folder with the published API (default artifacts/api)",
+        ["webDist"] = "folder with the built frontend (default frontend/dist)",
+        ["reservedConcurrency"] = "reserved concurrency of the API function, or none (default 10)",
+        ["apiRateLimit"] = "API Gateway steady-state requests per second (default 10)",
+        ["apiBurstLimit"] = "API Gateway burst requests (default 20)",
+        ["logRetentionDays"] = "CloudWatch Logs retention in days (default 30)",
+        ["cacheMaxDataGb"] = "ElastiCache Serverless data storage cap in GB (default 1)",
+        ["cacheMaxEcpuPerSecond"] = "ElastiCache Serverless ECPU per second cap (default 5000)",
+    };
+
+    /// <summary>CloudWatch Logs accepts only these retentions (CDK's enum members are not day counts).</summary>
+    private static readonly IReadOnlyDictionary<int, RetentionDays> Retentions = new Dictionary<int, RetentionDays>
+    {
+        [1] = RetentionDays.ONE_DAY, [3] = RetentionDays.THREE_DAYS, [5] = RetentionDays.FIVE_DAYS, [7] = RetentionDays.ONE_WEEK,
+        [14] = RetentionDays.TWO_WEEKS, [30] = RetentionDays.ONE_MONTH, [60] = RetentionDays.TWO_MONTHS,
+        [90] = RetentionDays.THREE_MONTHS, [120] = RetentionDays.FOUR_MONTHS, [150] = RetentionDays.FIVE_MONTHS,
+        [180] = RetentionDays.SIX_MONTHS, [365] = RetentionDays.ONE_YEAR, [400] = RetentionDays.THIRTEEN_MONTHS,
+        [545] = RetentionDays.EIGHTEEN_MONTHS, [731] = RetentionDays.TWO_YEARS, [1096] = RetentionDays.THREE_YEARS,
+        [1827] = RetentionDays.FIVE_YEARS, [2192] = RetentionDays.SIX_YEARS, [2557] = RetentionDays.SEVEN_YEARS,
+        [2922] = RetentionDays.EIGHT_YEARS, [3288] = RetentionDays.NINE_YEARS, [3653] = RetentionDays.TEN_YEARS,
+    };
+
+    public required string StackName { get; init; }
+    public required DeploymentProfile Profile { get; init; }
+    public required LlmBackend Llm { get; init; }
+    public required BedrockModelAccess Model { get; init; }
+    public required string Region { get; init; }
+    public required IReadOnlyList<string> AvailabilityZones { get; init; }
+    public required bool Destroy { get; init; }
+    public required string ApiPackagePath { get; init; }
+    public required string WebDistPath { get; init; }
+
+    /// <summary>Null means no reservation (for accounts whose concurrency quota is still the new-account 10).</summary>
+    public required int? ReservedConcurrency { get; init; }
+    public required int ApiRateLimit { get; init; }
+    public required int ApiBurstLimit { get; init; }
+    public required int LogRetentionDays { get; init; }
+
+    public RetentionDays LogRetention => Retentions[LogRetentionDays];
+    public required int CacheMaxDataGb { get; init; }
+    public required int CacheMaxEcpuPerSecond { get; init; }
+
+    public bool IsFull => Profile == DeploymentProfile.Full;
+
+    /// <summary>
+    /// Reads and validates every setting. All problems are reported together.
+    /// </summary>
+    /// <param name="tryGetContext">Returns the raw context value for a key, or null.</param>
+    /// <param name="baseDirectory">Relative folder paths resolve against this (the folder holding cdk.json).</param>
+    public static DeploymentSettings FromContext(Func<string, object?> tryGetContext, string baseDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(tryGetContext);
+        var errors = new List<string>();
+        var reader = new ContextReader(tryGetContext, errors);
+
+        var stackName = reader.String("stackName", "ChatBot");
+        if (!Regex.IsMatch(stackName, "^[A-Za-z][A-Za-z0-9-]{0,29}$"))
+        {
+            errors.Add($"stackName '{stackName}' is invalid: use 1-30 letters, digits or hyphens, starting with a letter.");
+        }
+        else if (new[] { "aws", "amazon", "cognito" }.FirstOrDefault(w => stackName.Contains(w, StringComparison.OrdinalIgnoreCase)) is { } forbidden)
+        {
+            // The stack name starts the Cognito hosted UI domain prefix, which may not contain these words.
+            errors.Add($"stackName '{stackName}' contains '{forbidden}', which Cognito forbids in the hosted UI domain it names. Pick another name.");
+        }
+
+        var profile = reader.Choice("profile", "full", ["full", "minimal"]) switch
+        {
+            "minimal" => DeploymentProfile.Minimal,
+            _ => DeploymentProfile.Full,
+        };
+
+        var llmValue = reader.String("llm", "bedrock").ToLowerInvariant();
+        if (llmValue is "fargate" or "lambda")
+        {
+            errors.Add($"llm '{llmValue}' is not implemented yet (self-hosted models come with issue 8). Use -c llm=bedrock.");
+        }
+        else if (llmValue != "bedrock")
+        {
+            errors.Add($"llm '{llmValue}' is not valid. Use one of: bedrock (fargate and lambda are planned).");
+        }
+
+        var region = reader.String("region", DefaultRegion);
+        if (!Regex.IsMatch(region, "^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$"))
+        {
+            errors.Add($"region '{region}' is not an AWS region name such as us-west-2.");
+        }
+
+        // Zones matter only where there is a VPC; the minimal profile ignores them.
+        var azs = reader.List("availabilityZones") ?? [region + "a", region + "b"];
+        if (profile == DeploymentProfile.Full)
+        {
+            if (azs.Count != 2 || azs.Distinct(StringComparer.Ordinal).Count() != 2)
+            {
+                errors.Add($"availabilityZones must name exactly two different zones (got '{string.Join(",", azs)}').");
+            }
+            else if (azs.Any(az => !Regex.IsMatch(az, "^" + Regex.Escape(region) + "[a-z]$")))
+            {
+                errors.Add(
+                    $"availabilityZones '{string.Join(",", azs)}' are not zones of region {region}. " +
+                    $"Pass -c availabilityZones={region}a,{region}b (or the two zones you want).");
+            }
+        }
+
+        var modelId = reader.String("modelId", DefaultModelId);
+        BedrockModelAccess? model = null;
+        try
+        {
+            model = BedrockModelAccess.Create(modelId, region, reader.List("inferenceRegions"));
+        }
+        catch (ArgumentException ex)
+        {
+            errors.Add(ex.Message);
+        }
+
+        var destroy = reader.Bool("destroy", false);
+
+        var apiPackage = ResolvePath(reader.String("apiPackage", "artifacts/api"), baseDirectory);
+        if (!Directory.Exists(apiPackage))
+        {
+            errors.Add(
+                $"apiPackage folder '{apiPackage}' does not exist. Build it from the repository root with: {ApiPublishCommand} " +
+                "(or point -c apiPackage=<folder> at a publish folder).");
+        }
+        else if (!File.Exists(Path.Combine(apiPackage, ApiExecutableName)))
+        {
+            errors.Add(
+                $"apiPackage folder '{apiPackage}' has no '{ApiExecutableName}' executable, which the Lambda handler runs. " +
+                $"Publish it for Linux with: {ApiPublishCommand}");
+        }
+
+        var webDist = ResolvePath(reader.String("webDist", "frontend/dist"), baseDirectory);
+        if (!File.Exists(Path.Combine(webDist, "index.html")))
+        {
+            errors.Add(
+                $"webDist folder '{webDist}' has no index.html. Build the frontend with: {WebBuildCommand} " +
+                "(or point -c webDist=<folder> at a built site).");
+        }
+
+        int? reserved = null;
+        var reservedRaw = reader.String("reservedConcurrency", "10");
+        if (!reservedRaw.Equals("none", StringComparison.OrdinalIgnoreCase))
+        {
+            reserved = reader.Int("reservedConcurrency", 10, 1, 1000, "or none");
+        }
+
+        // The account-level API Gateway defaults are 10,000 rps and 5,000 burst; a stage cannot exceed them.
+        var rate = reader.Int("apiRateLimit", 10, 1, 5_000);
+        var burst = reader.Int("apiBurstLimit", 20, 1, 5_000);
+        if (burst < rate)
+        {
+            errors.Add($"apiBurstLimit ({burst}) must be at least apiRateLimit ({rate}).");
+        }
+
+        var retention = reader.Int("logRetentionDays", 30, 1, 3653);
+        if (!Retentions.ContainsKey(retention))
+        {
+            errors.Add($"logRetentionDays {retention} is not a CloudWatch Logs retention. Use one of: {string.Join(", ", Retentions.Keys)}.");
+        }
+
+        // ElastiCache Serverless accepts 1-5000 GB and 1,000-15,000,000 ECPU/s as maximums.
+        var cacheGb = reader.Int("cacheMaxDataGb", 1, 1, 5000);
+        var cacheEcpu = reader.Int("cacheMaxEcpuPerSecond", 5000, 1000, 15_000_000);
+
+        if (errors.Count > 0)
+        {
+            throw new DeploymentSettingsException(errors);
+        }
+
+        return new DeploymentSettings
+        {
+            StackName = stackName,
+            Profile = profile,
+            Llm = LlmBackend.Bedrock,
+            Model = model!,
+            Region = region,
+            AvailabilityZones = azs,
+            Destroy = destroy,
+            ApiPackagePath = apiPackage,
+            WebDistPath = webDist,
+            ReservedConcurrency = reserved,
+            ApiRateLimit = rate,
+            ApiBurstLimit = burst,
+            LogRetentionDays = retention,
+            CacheMaxDataGb = cacheGb,
+            CacheMaxEcpuPerSecond = cacheEcpu,
+        };
+    }
+
+    private static string ResolvePath(string path, string baseDirectory) =>
+        Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(baseDirectory, path));
+
+    /// <summary>Turns raw context values (strings from -c, JSON values from cdk.json) into typed values.</summary>
+    private sealed class ContextReader(Func<string, object?> tryGet, List<string> errors)
+    {
+        public string String(string key, string fallback)
+        {
+            var value = tryGet(key);
+            return value switch
+            {
+                null => fallback,
+                string s when string.IsNullOrWhiteSpace(s) => fallback,
+                string s => s.Trim(),
+                bool b => b ? "true" : "false",
+                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+                _ => value.ToString() ?? fallback,
+            };
+        }
+
+        public List<string>? List(string key)
+        {
+            var value = tryGet(key);
+            IEnumerable<string> items = value switch
+            {
+                null => [],
+                string s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                System.Collections.IEnumerable e => e.Cast<object?>().Select(o => Convert.ToString(o, CultureInfo.InvariantCulture)?.Trim() ?? "")
+                    .Where(s => s.Length > 0),
+                _ => [value.ToString() ?? ""],
+            };
+            var list = items.ToList();
+            return list.Count == 0 ? null : list;
+        }
+
+        public string Choice(string key, string fallback, string[] allowed)
+        {
+            var value = String(key, fallback).ToLowerInvariant();
+            if (!allowed.Contains(value))
+            {
+                errors.Add($"{key} '{value}' is not valid. Use one of: {string.Join(", ", allowed)} (for example -c {key}={allowed[0]}).");
+                return fallback;
+            }
+
+            return value;
+        }
+
+        public bool Bool(string key, bool fallback)
+        {
+            var value = String(key, fallback ? "true" : "false").ToLowerInvariant();
+            switch (value)
+            {
+                case "true":
+                    return true;
+                case "false":
+                    return false;
+                default:
+                    errors.Add($"{key} '{value}' is not valid. Use true or false.");
+                    return fallback;
+            }
+        }
+
+        public int Int(string key, int fallback, int min, int max, string? alternative = null)
+        {
+            var raw = String(key, fallback.ToString(CultureInfo.InvariantCulture));
+            if (!int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+            {
+                var also = alternative is null ? "" : $" {alternative}";
+                errors.Add($"{key} '{raw}' is not valid. Use a whole number from {min} to {max}{also}.");
+                return fallback;
+            }
+
+            return value;
+        }
+    }
+}
+
+/// <summary>Thrown when context values are missing or invalid; the message lists every problem.</summary>
+public sealed class DeploymentSettingsException(IReadOnlyList<string> problems)
+    : Exception("Invalid ChatBot deployment settings:" + Environment.NewLine + string.Join(Environment.NewLine, problems.Select(p => "  - " + p)))
+{
+    public IReadOnlyList<string> Problems { get; } = problems;
+}

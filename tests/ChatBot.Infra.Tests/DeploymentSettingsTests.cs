@@ -1,0 +1,214 @@
+namespace ChatBot.Infra.Tests;
+
+/// <summary>Context validation, without synthesizing anything.</summary>
+public sealed class DeploymentSettingsTests(SynthFixture fixture)
+{
+    private DeploymentSettings Read(Dictionary<string, object>? overrides = null)
+    {
+        var context = fixture.Context(overrides);
+        return DeploymentSettings.FromContext(key => context.GetValueOrDefault(key), Path.GetTempPath());
+    }
+
+    private DeploymentSettingsException Fails(Dictionary<string, object> overrides) =>
+        Assert.Throws<DeploymentSettingsException>(() => Read(overrides));
+
+    [Fact]
+    public void Defaults_AreFullProfileOnBedrockThatRetainsData()
+    {
+        var settings = Read();
+
+        Assert.Equal("ChatBot", settings.StackName);
+        Assert.Equal(DeploymentProfile.Full, settings.Profile);
+        Assert.Equal(LlmBackend.Bedrock, settings.Llm);
+        Assert.Equal("openai.gpt-oss-20b-1:0", settings.Model.ModelId);
+        Assert.Equal("us-west-2", settings.Region);
+        Assert.Equal(["us-west-2a", "us-west-2b"], settings.AvailabilityZones);
+        Assert.False(settings.Destroy);
+        Assert.Equal(10, settings.ReservedConcurrency);
+        Assert.Equal(10, settings.ApiRateLimit);
+        Assert.Equal(20, settings.ApiBurstLimit);
+        Assert.Equal(30, settings.LogRetentionDays);
+        Assert.Equal(1, settings.CacheMaxDataGb);
+        Assert.Equal(5000, settings.CacheMaxEcpuPerSecond);
+    }
+
+    [Theory]
+    [InlineData("full", DeploymentProfile.Full)]
+    [InlineData("minimal", DeploymentProfile.Minimal)]
+    [InlineData("MINIMAL", DeploymentProfile.Minimal)]
+    public void Profile_AcceptsFullAndMinimal(string value, DeploymentProfile expected) =>
+        Assert.Equal(expected, Read(new() { ["profile"] = value }).Profile);
+
+    [Fact]
+    public void Profile_Unknown_FailsNamingTheKeyAndTheChoices()
+    {
+        var error = Fails(new() { ["profile"] = "huge" });
+
+        Assert.Contains("profile 'huge' is not valid. Use one of: full, minimal", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("fargate")]
+    [InlineData("lambda")]
+    public void Llm_SelfHostedOptions_FailAsNotImplementedYet(string value)
+    {
+        var error = Fails(new() { ["llm"] = value });
+
+        Assert.Contains($"llm '{value}' is not implemented yet", error.Message, StringComparison.Ordinal);
+        Assert.Contains("-c llm=bedrock", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Llm_Unknown_FailsWithTheValidChoice()
+    {
+        var error = Fails(new() { ["llm"] = "openai" });
+
+        Assert.Contains("llm 'openai' is not valid. Use one of: bedrock", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("true", true)]
+    [InlineData("false", false)]
+    [InlineData(true, true)]
+    public void Destroy_AcceptsBooleans(object value, bool expected) =>
+        Assert.Equal(expected, Read(new() { ["destroy"] = value }).Destroy);
+
+    [Fact]
+    public void Destroy_NotABoolean_Fails() =>
+        Assert.Contains("destroy 'yes' is not valid. Use true or false.", Fails(new() { ["destroy"] = "yes" }).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void ApiPackage_Missing_FailsWithTheCommandThatBuildsIt()
+    {
+        var error = Fails(new() { ["apiPackage"] = Path.Combine(Path.GetTempPath(), "no-such-api-" + Guid.NewGuid()) });
+
+        Assert.Contains("apiPackage folder", error.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "dotnet publish src/ChatBot.Api -c Release -r linux-arm64 --self-contained false -p:PublishReadyToRun=true -o artifacts/api",
+            error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ApiPackage_WithoutTheExecutable_FailsBecauseTheHandlerRunsIt()
+    {
+        var empty = Directory.CreateTempSubdirectory("chatbot-empty-api").FullName;
+        try
+        {
+            var error = Fails(new() { ["apiPackage"] = empty });
+
+            Assert.Contains("has no 'ChatBot.Api' executable", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(empty);
+        }
+    }
+
+    [Fact]
+    public void WebDist_Missing_FailsWithTheCommandThatBuildsIt()
+    {
+        var error = Fails(new() { ["webDist"] = Path.Combine(Path.GetTempPath(), "no-such-dist-" + Guid.NewGuid()) });
+
+        Assert.Contains("has no index.html", error.Message, StringComparison.Ordinal);
+        Assert.Contains("npm run build --prefix frontend", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RelativeFolders_ResolveAgainstTheRepositoryRoot()
+    {
+        var context = new Dictionary<string, object>();
+        var error = Assert.Throws<DeploymentSettingsException>(
+            () => DeploymentSettings.FromContext(key => context.GetValueOrDefault(key), "/repo"));
+
+        Assert.Contains("'/repo/artifacts/api'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'/repo/frontend/dist'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AvailabilityZones_DefaultToTheRegionsFirstTwo() =>
+        Assert.Equal(["eu-west-1a", "eu-west-1b"], Read(new() { ["region"] = "eu-west-1", ["modelId"] = "amazon.nova-lite-v1:0" }).AvailabilityZones);
+
+    [Fact]
+    public void AvailabilityZones_AcceptACommaSeparatedList() =>
+        Assert.Equal(["us-west-2b", "us-west-2c"], Read(new() { ["availabilityZones"] = "us-west-2b, us-west-2c" }).AvailabilityZones);
+
+    [Fact]
+    public void AvailabilityZones_OfAnotherRegion_FailWithTheFix()
+    {
+        var error = Fails(new() { ["region"] = "eu-west-1", ["availabilityZones"] = new object[] { "us-west-2a", "us-west-2b" } });
+
+        Assert.Contains("are not zones of region eu-west-1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("-c availabilityZones=eu-west-1a,eu-west-1b", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AvailabilityZones_AreIgnoredByTheMinimalProfile() =>
+        Assert.Equal("eu-west-1", Read(new()
+        {
+            ["profile"] = "minimal",
+            ["region"] = "eu-west-1",
+            ["modelId"] = "amazon.nova-lite-v1:0",
+            ["availabilityZones"] = "us-west-2a,us-west-2b",
+        }).Region);
+
+    [Fact]
+    public void AvailabilityZones_MustBeTwo() =>
+        Assert.Contains("exactly two different zones", Fails(new() { ["availabilityZones"] = "us-west-2a" }).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void Region_Malformed_Fails() =>
+        Assert.Contains("region 'uswest2' is not an AWS region name", Fails(new() { ["region"] = "uswest2" }).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void ReservedConcurrency_None_ReservesNothing() =>
+        Assert.Null(Read(new() { ["reservedConcurrency"] = "none" }).ReservedConcurrency);
+
+    [Fact]
+    public void ReservedConcurrency_FromCdkJsonNumber_IsRead() =>
+        Assert.Equal(25, Read(new() { ["reservedConcurrency"] = 25.0 }).ReservedConcurrency);
+
+    [Fact]
+    public void ReservedConcurrency_Zero_FailsBecauseItWouldDisableTheApi() =>
+        Assert.Contains("reservedConcurrency '0' is not valid. Use a whole number from 1 to 1000 or none.",
+            Fails(new() { ["reservedConcurrency"] = "0" }).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void ApiBurstLimit_BelowTheRate_Fails() =>
+        Assert.Contains("apiBurstLimit (5) must be at least apiRateLimit (50)",
+            Fails(new() { ["apiRateLimit"] = "50", ["apiBurstLimit"] = "5" }).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void LogRetentionDays_NotACloudWatchValue_FailsListingTheValidOnes() =>
+        Assert.Contains("logRetentionDays 31 is not a CloudWatch Logs retention. Use one of: 1, 3, 5, 7, 14, 30,",
+            Fails(new() { ["logRetentionDays"] = "31" }).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void CacheLimits_OutsideElastiCacheRanges_Fail()
+    {
+        var error = Fails(new() { ["cacheMaxDataGb"] = "0", ["cacheMaxEcpuPerSecond"] = "10" });
+
+        Assert.Contains("cacheMaxDataGb '0' is not valid", error.Message, StringComparison.Ordinal);
+        Assert.Contains("cacheMaxEcpuPerSecond '10' is not valid. Use a whole number from 1000 to 15000000.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StackName_Invalid_Fails() =>
+        Assert.Contains("stackName 'chat bot' is invalid", Fails(new() { ["stackName"] = "chat bot" }).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void StackName_WithAWordCognitoForbidsInDomains_Fails() =>
+        Assert.Contains("contains 'aws', which Cognito forbids", Fails(new() { ["stackName"] = "MyAwsChat" }).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void ModelId_Malformed_Fails() =>
+        Assert.Contains("modelId 'gpt-4' is not a Bedrock model id", Fails(new() { ["modelId"] = "gpt-4" }).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void SeveralBadValues_AreAllReportedAtOnce()
+    {
+        var error = Fails(new() { ["profile"] = "huge", ["llm"] = "fargate", ["destroy"] = "maybe" });
+
+        Assert.Equal(3, error.Problems.Count);
+        Assert.StartsWith("Invalid ChatBot deployment settings:", error.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,123 @@
+using System.Text.Json.Nodes;
+
+namespace ChatBot.Infra.Tests;
+
+/// <summary>The API function: runtime, adapter, configuration, concurrency and logs.</summary>
+public sealed class FunctionTests(SynthFixture fixture)
+{
+    [Fact]
+    public void Runtime_IsDotnet10OnArm64_RunningTheAppHost()
+    {
+        foreach (var synthesis in fixture.Both)
+        {
+            var function = Function(synthesis);
+
+            Assert.Equal("dotnet10", function["Runtime"]!.GetValue<string>());
+            Assert.Equal(["arm64"], Cfn.RenderList(function["Architectures"]));
+            Assert.Equal("ChatBot.Api", function["Handler"]!.GetValue<string>());
+            Assert.Equal(1024, function["MemorySize"]!.GetValue<int>());
+            Assert.Equal(300, function["Timeout"]!.GetValue<int>());
+        }
+    }
+
+    [Fact]
+    public void WebAdapterLayer_IsThePinnedArm64Layer()
+    {
+        Assert.Equal(["arn:aws:lambda:us-west-2:753240598075:layer:LambdaAdapterLayerArm64:26"], Cfn.RenderList(Function(fixture.Full)["Layers"]));
+        Assert.Equal(["arn:aws:lambda:us-east-1:753240598075:layer:LambdaAdapterLayerArm64:26"], Cfn.RenderList(Function(fixture.Minimal)["Layers"]));
+    }
+
+    [Fact]
+    public void Environment_Full_IsExactly()
+    {
+        var table = Cfn.LogicalId(fixture.Full.Stack, fixture.Full.Stack.Table.Table);
+        var cache = Cfn.LogicalId(fixture.Full.Stack, fixture.Full.Stack.Cache!.Cache);
+
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["AWS_LAMBDA_EXEC_WRAPPER"] = "/opt/bootstrap",
+            ["AWS_LWA_INVOKE_MODE"] = "response_stream",
+            ["AWS_LWA_PORT"] = "8080",
+            ["AWS_LWA_READINESS_CHECK_PATH"] = "/api/health",
+            ["ASPNETCORE_URLS"] = "http://127.0.0.1:8080",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Auth__Mode"] = "ApiGateway",
+            ["Storage__Provider"] = "DynamoDb",
+            ["Storage__DynamoDb__TableName"] = "${" + table + "}",
+            ["Llm__Provider"] = "Bedrock",
+            ["Llm__ModelId"] = "openai.gpt-oss-20b-1:0",
+            ["Llm__Region"] = "us-west-2",
+            ["Cache__Provider"] = "Redis",
+            ["Cache__Redis__Configuration"] = $"${{{cache}.Endpoint.Address}}:${{{cache}.Endpoint.Port}},ssl=true,abortConnect=false",
+        }, Environment(fixture.Full));
+    }
+
+    [Fact]
+    public void Environment_Minimal_UsesTheInProcessCacheAndNoRedis()
+    {
+        var environment = Environment(fixture.Minimal);
+
+        Assert.Equal("Memory", environment["Cache__Provider"]);
+        Assert.DoesNotContain("Cache__Redis__Configuration", environment.Keys);
+        Assert.Equal(SynthFixture.MinimalModelId, environment["Llm__ModelId"]);
+        Assert.Equal(SynthFixture.MinimalRegion, environment["Llm__Region"]);
+        Assert.Equal("DynamoDb", environment["Storage__Provider"]);
+    }
+
+    [Fact]
+    public void AuthMode_IsApiGatewayEverywhere_AndDevelopmentModeIsNeverSet()
+    {
+        foreach (var synthesis in fixture.Both)
+        {
+            Assert.Equal("ApiGateway", Environment(synthesis)["Auth__Mode"]);
+
+            // No function in the stack, ours or CDK's, may carry Development anywhere in its environment.
+            foreach (var function in synthesis.OfType("AWS::Lambda::Function").Values)
+            {
+                var variables = function["Properties"]!["Environment"]?["Variables"]?.AsObject() ?? [];
+                Assert.All(variables, variable =>
+                {
+                    Assert.DoesNotContain("Development", Cfn.Render(variable.Value), StringComparison.OrdinalIgnoreCase);
+                    Assert.NotEqual("Auth__DevelopmentUser", variable.Key);
+                });
+            }
+        }
+    }
+
+    [Fact]
+    public void ReservedConcurrency_CapsTheFunction() =>
+        Assert.All(fixture.Both, s => Assert.Equal(10, Function(s)["ReservedConcurrentExecutions"]!.GetValue<int>()));
+
+    [Fact]
+    public void Logs_GoToItsOwnJsonLogGroup_WithRetention()
+    {
+        foreach (var (synthesis, deletion) in new[] { (fixture.Full, "Retain"), (fixture.Minimal, "Delete") })
+        {
+            var logging = Function(synthesis)["LoggingConfig"]!;
+            Assert.Equal("JSON", logging["LogFormat"]!.GetValue<string>());
+
+            var logGroupId = Cfn.Render(logging["LogGroup"]).Trim('$', '{', '}');
+            var logGroup = synthesis.Resources[logGroupId]!;
+            Assert.Equal(30, logGroup["Properties"]!["RetentionInDays"]!.GetValue<int>());
+            Assert.Equal(deletion, logGroup["DeletionPolicy"]!.GetValue<string>());
+        }
+    }
+
+    [Fact]
+    public void Placement_FullRunsInTheIsolatedSubnets_MinimalOutsideAnyVpc()
+    {
+        var vpcConfig = Function(fixture.Full)["VpcConfig"]!;
+        var functionSg = Cfn.LogicalId(fixture.Full.Stack, fixture.Full.Stack.Network!.FunctionSecurityGroup);
+
+        Assert.Equal(["${" + functionSg + ".GroupId}"], Cfn.RenderList(vpcConfig["SecurityGroupIds"]));
+        Assert.Equal(2, vpcConfig["SubnetIds"]!.AsArray().Count);
+        Assert.All(Cfn.RenderList(vpcConfig["SubnetIds"]), subnet => Assert.Contains("isolated", subnet, StringComparison.Ordinal));
+        Assert.Null(Function(fixture.Minimal)["VpcConfig"]);
+    }
+
+    private static JsonObject Function(Synthesis synthesis) =>
+        synthesis.Resources[ApiTests.ApiFunctionId(synthesis)]!["Properties"]!.AsObject();
+
+    private static Dictionary<string, string> Environment(Synthesis synthesis) =>
+        Function(synthesis)["Environment"]!["Variables"]!.AsObject().ToDictionary(v => v.Key, v => Cfn.Render(v.Value));
+}
