@@ -33,7 +33,7 @@ export function Composer({ draftKey, streaming, disabled = false, restoredDraft,
   // A send that failed hands its text back; a retry that succeeds takes it away again (an empty restore), but only
   // if the user has not edited it meanwhile.
   const lastRestored = useRef<string | null>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!restoredDraft || restoredDraft.key !== draftKey) {
       return;
     }

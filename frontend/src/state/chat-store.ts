@@ -314,13 +314,14 @@ export class ChatStore {
 
     let stored = false;
     let outcome: 'done' | 'stopped' | 'failed' = 'done';
+    let failure: string | null = null;
     try {
       for await (const event of events) {
         stored ||= event.type === 'user';
         this._applyEvent(conversationId, event);
         if (event.type === 'error') {
           outcome = 'failed';
-          this._setError(conversationId, problemMessage(event.problem), () => this.regenerate());
+          failure = problemMessage(event.problem);
         }
       }
     } catch (error) {
@@ -336,12 +337,16 @@ export class ChatStore {
         const message = messageOf(error);
         this._updateTurn(conversationId, (t) => ({ ...t, assistant: { ...t.assistant, status: 'failed', note: message } }));
         if (!this._handleUnauthorized(error)) {
-          this._setError(conversationId, message, () => this.regenerate());
+          failure = message;
         }
       }
     }
 
     this._endTurn(conversationId, true);
+    if (failure !== null) {
+      // Set once the turn has ended, so Retry (a regenerate) can start a new one.
+      this._setError(conversationId, failure, () => this.regenerate());
+    }
     this._set({
       announcement: outcome === 'done' ? 'Answer complete.' : outcome === 'stopped' ? 'Answer stopped.' : 'The answer failed.',
     });
