@@ -1,5 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
+// This file runs in Node; the project's types are the browser's.
+declare const process: { env: Record<string, string | undefined> };
+
 // The ChatBot API that `npm run dev` proxies to (the backend's default local address).
 const backend = process.env.CHATBOT_BACKEND ?? 'http://127.0.0.1:5080';
 

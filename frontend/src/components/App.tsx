@@ -125,6 +125,8 @@ export function App({ store, auth }: AppProps) {
           if (target) {
             void store.remove(target.id);
           }
+          // The focused delete button is going away with its conversation.
+          document.querySelector<HTMLElement>('[data-testid="new-chat"]')?.focus();
         }}
       >
         <p>

@@ -56,7 +56,7 @@ export function MessageView({ message, onRegenerate }: MessageViewProps) {
             <button
               type="button"
               class="icon-button small"
-              aria-label={copied ? 'Copied' : 'Copy message'}
+              aria-label={copied ? 'Copied' : 'Copy'}
               title="Copy message"
               data-testid="copy-message"
               onClick={() => copy(message.content)}

@@ -52,19 +52,3 @@ export async function copyText(text: string): Promise<boolean> {
   area.remove();
   return ok;
 }
-
-/** True below the width where the sidebar becomes a drawer. */
-export function useIsNarrow(): boolean {
-  const query = '(max-width: 767px)';
-  const [narrow, setNarrow] = useState(() => typeof matchMedia === 'function' && matchMedia(query).matches);
-  useEffect(() => {
-    if (typeof matchMedia !== 'function') {
-      return;
-    }
-    const list = matchMedia(query);
-    const onChange = () => setNarrow(list.matches);
-    list.addEventListener('change', onChange);
-    return () => list.removeEventListener('change', onChange);
-  }, []);
-  return narrow;
-}

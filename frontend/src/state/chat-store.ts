@@ -19,6 +19,8 @@ export interface UiMessage {
 /** A question and its answer while the answer streams, one per conversation at most. */
 export interface Turn {
   conversationId: string;
+  /** The title shown is the client's guess until the list is read again. */
+  localTitle?: boolean;
   user: UiMessage;
   assistant: UiMessage;
 }
@@ -297,9 +299,21 @@ export class ChatStore {
       }
     }
 
+    // The server titles an untitled conversation from its first message; show that title straight away.
+    const summary = this._state.conversations.find((c) => c.id === conversationId);
+    const localTitle = summary !== undefined && !summary.title;
+    if (localTitle) {
+      const title = titleFromFirstMessage(spec.content);
+      this._set({
+        conversations: this._state.conversations.map((c) => (c.id === conversationId ? { ...c, title } : c)),
+        ...(this._state.currentId === conversationId ? { currentTitle: title } : {}),
+      });
+    }
+
     const now = new Date().toISOString();
     const turn: Turn = {
       conversationId,
+      localTitle,
       user: { id: `local-${spec.clientMessageId}`, role: 'user', content: spec.content, createdAt: now, status: 'pending' },
       assistant: { id: `answer-${spec.clientMessageId}`, role: 'assistant', content: '', createdAt: now, status: 'streaming' },
     };
@@ -411,7 +425,7 @@ export class ChatStore {
         patch.messages = [...this._state.messages.filter((m) => m.id !== turn.user.id && m.id !== turn.assistant.id), ...finished];
       }
       const summary = this._state.conversations.find((c) => c.id === conversationId);
-      const untitled = !summary?.title;
+      const untitled = !summary?.title || turn.localTitle === true;
       const title = summary?.title ?? titleFromFirstMessage(turn.user.content);
       const updated: ConversationSummary = {
         id: conversationId,
@@ -425,6 +439,7 @@ export class ChatStore {
       }
       this._set(patch);
       if (untitled) {
+        // Pick up the title the server stored.
         void this._refreshFirstPage();
       }
       return;
