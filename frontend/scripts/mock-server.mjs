@@ -2,7 +2,11 @@
 //   npm run build && npm run mock        then open http://127.0.0.1:5173
 // It serves dist/ and an in-memory /api with the real contract, streaming a canned Markdown answer word by word.
 // Per-user data follows the X-ChatBot-User header, as in the backend's development mode. Loopback only.
-import { randomUUID } from 'node:crypto';
+//
+// MOCK_AUTH=oidc switches to deployed mode against a tiny OIDC provider at /oidc (discovery, authorize with a
+// "sign in as" form, token with PKCE and refresh tokens, and a Cognito-style /logout). The API then wants the ID token
+// as a bearer token, and `curl -X POST /oidc/revoke-all` makes every issued token fail with 401.
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';
@@ -38,8 +42,115 @@ const answer = [
 const now = () => new Date().toISOString();
 const id = () => randomUUID().replace(/-/g, '');
 
+const oidcMode = process.env.MOCK_AUTH === 'oidc';
+const origin = `http://127.0.0.1:${port}`;
+const issuer = `${origin}/oidc`;
+const clientId = 'mock-client';
+const codes = new Map();
+const tokens = new Map();
+const refreshTokens = new Map();
+const tokenLifetimeSeconds = Number(process.env.MOCK_TOKEN_SECONDS ?? 300);
+
+const b64url = (value) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+
+function issueTokens(user, nonce) {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { iss: issuer, aud: clientId, sub: user, email: `${user}@example.com`, iat: now, exp: now + tokenLifetimeSeconds, token_use: 'id' };
+  if (nonce) {
+    claims.nonce = nonce;
+  }
+  // Unsigned-looking but well-formed: the browser client reads claims and does not verify signatures.
+  const idToken = `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url(claims)}.${b64url('mock-signature')}`;
+  const refreshToken = randomUUID();
+  tokens.set(idToken, user);
+  refreshTokens.set(refreshToken, user);
+  return { id_token: idToken, access_token: idToken, refresh_token: refreshToken, token_type: 'Bearer', expires_in: tokenLifetimeSeconds };
+}
+
+async function readForm(req) {
+  let text = '';
+  for await (const chunk of req) {
+    text += chunk;
+  }
+  return new URLSearchParams(text);
+}
+
+async function oidc(req, res, path, url) {
+  if (path === '/oidc/.well-known/openid-configuration') {
+    return send(res, 200, {
+      issuer,
+      authorization_endpoint: `${issuer}/authorize`,
+      token_endpoint: `${issuer}/token`,
+      jwks_uri: `${issuer}/jwks`,
+      response_types_supported: ['code'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      code_challenge_methods_supported: ['S256'],
+    });
+  }
+  if (path === '/oidc/jwks') {
+    return send(res, 200, { keys: [] });
+  }
+  if (path === '/oidc/authorize' && req.method === 'GET') {
+    const q = url.searchParams;
+    if (q.get('client_id') !== clientId || q.get('code_challenge_method') !== 'S256') {
+      return problem(res, 400, 'Bad authorize request', 'Wrong client_id or no PKCE.');
+    }
+    const hidden = ['redirect_uri', 'state', 'nonce', 'code_challenge']
+      .map((k) => `<input type="hidden" name="${k}" value="${(q.get(k) ?? '').replace(/"/g, '&quot;')}">`)
+      .join('');
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><title>Mock sign-in</title><form method="post" action="/oidc/authorize">${hidden}
+      <label>Sign in as <input name="username" value="alice"></label> <button>Sign in</button></form>`);
+    return;
+  }
+  if (path === '/oidc/authorize' && req.method === 'POST') {
+    const form = await readForm(req);
+    const code = randomUUID();
+    codes.set(code, { user: form.get('username') || 'alice', nonce: form.get('nonce'), challenge: form.get('code_challenge'), redirect: form.get('redirect_uri') });
+    const target = new URL(form.get('redirect_uri'));
+    target.searchParams.set('code', code);
+    target.searchParams.set('state', form.get('state'));
+    res.writeHead(302, { Location: target.href }).end();
+    return;
+  }
+  if (path === '/oidc/token' && req.method === 'POST') {
+    const form = await readForm(req);
+    if (form.get('grant_type') === 'authorization_code') {
+      const grant = codes.get(form.get('code'));
+      codes.delete(form.get('code'));
+      const verifier = form.get('code_verifier') ?? '';
+      if (!grant || createHash('sha256').update(verifier).digest('base64url') !== grant.challenge || form.get('redirect_uri') !== grant.redirect) {
+        return send(res, 400, { error: 'invalid_grant' });
+      }
+      return send(res, 200, issueTokens(grant.user, grant.nonce));
+    }
+    if (form.get('grant_type') === 'refresh_token') {
+      const user = refreshTokens.get(form.get('refresh_token'));
+      return user ? send(res, 200, issueTokens(user)) : send(res, 400, { error: 'invalid_grant' });
+    }
+    return send(res, 400, { error: 'unsupported_grant_type' });
+  }
+  if (path === '/oidc/logout') {
+    res.writeHead(302, { Location: url.searchParams.get('logout_uri') ?? '/' }).end();
+    return;
+  }
+  if (path === '/oidc/revoke-all' && req.method === 'POST') {
+    tokens.clear();
+    refreshTokens.clear();
+    return send(res, 200, { revoked: true });
+  }
+  return problem(res, 404, 'Not Found', path);
+}
+
 function store(req) {
-  const user = req.headers['x-chatbot-user'] || 'local';
+  let user = req.headers['x-chatbot-user'] || 'local';
+  if (oidcMode) {
+    user = tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
+    if (!user) {
+      return null;
+    }
+  }
   if (!users.has(user)) {
     users.set(user, new Map());
   }
@@ -77,6 +188,9 @@ async function api(req, res, path) {
 
   if (path === '/api/health') {
     return send(res, 200, { status: 'ok' });
+  }
+  if (!conversations) {
+    return problem(res, 401, 'Unauthorized', 'Sign in again.');
   }
   if (path === '/api/conversations' && req.method === 'GET') {
     const all = [...conversations.values()].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
@@ -161,12 +275,22 @@ async function api(req, res, path) {
 }
 
 createServer(async (req, res) => {
-  const path = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
+  const url = new URL(req.url, 'http://localhost');
+  const path = decodeURIComponent(url.pathname);
   if (path.startsWith('/api/')) {
     return api(req, res, path);
   }
+  if (oidcMode && path.startsWith('/oidc/')) {
+    return oidc(req, res, path, url);
+  }
   if (path === '/config.json') {
-    return send(res, 200, { mode: 'local', apiBasePath: '/api' });
+    return send(
+      res,
+      200,
+      oidcMode
+        ? { userPoolClientId: clientId, oidcAuthority: issuer, oidcScope: 'openid email', cognitoDomain: issuer, apiBasePath: '/api' }
+        : { mode: 'local', apiBasePath: '/api' },
+    );
   }
   let file = normalize(join(dist, path === '/' ? 'index.html' : path));
   if (!file.startsWith(dist) || !existsSync(file) || statSync(file).isDirectory()) {
@@ -174,4 +298,4 @@ createServer(async (req, res) => {
   }
   res.writeHead(200, { 'Content-Type': types[extname(file)] ?? 'application/octet-stream' });
   createReadStream(file).pipe(res);
-}).listen(port, '127.0.0.1', () => console.log(`Mock ChatBot on http://127.0.0.1:${port}`));
+}).listen(port, '127.0.0.1', () => console.log(`Mock ChatBot on ${origin}${oidcMode ? ' (OIDC sign-in)' : ''}`));

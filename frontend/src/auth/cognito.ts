@@ -1,5 +1,6 @@
 import { UserManager, WebStorageStateStore, type User } from 'oidc-client-ts';
 import type { CognitoConfig } from '../config';
+import { clearAllDrafts } from '../state/drafts';
 import { session } from '../state/storage';
 import type { Auth } from './types';
 
@@ -91,24 +92,37 @@ export class CognitoAuth implements Auth {
     return token ? { Authorization: `Bearer ${token}` } : {};
   }
 
+  /** After a 401: sign in again, unless that only just happened (then the API rejects the token itself). */
   async signIn(returnTo: string): Promise<void> {
     const last = Number(session.get(LastRedirectKey) ?? 0);
     if (Date.now() - last < RedirectLoopWindowMs) {
       throw new Error('You signed in, but ChatBot still does not accept your session. Sign out and sign in again, or contact the administrator.');
     }
-    if (this._redirecting) {
-      return new Promise(() => undefined);
-    }
-    this._redirecting = true;
     session.set(LastRedirectKey, String(Date.now()));
-    session.remove(SignedOutKey);
-    await this._manager.removeUser();
-    await this._manager.signinRedirect({ state: { returnTo } satisfies SignInState });
+    return this._redirect(returnTo);
+  }
+
+  /** The user asked to sign in (or has no session yet). */
+  startSignIn(returnTo: string): Promise<void> {
+    session.remove(LastRedirectKey);
+    return this._redirect(returnTo);
+  }
+
+  private async _redirect(returnTo: string): Promise<void> {
+    if (!this._redirecting) {
+      this._redirecting = true;
+      session.remove(SignedOutKey);
+      await this._manager.removeUser();
+      await this._manager.signinRedirect({ state: { returnTo } satisfies SignInState });
+    }
+    // The page is navigating away.
     return new Promise(() => undefined);
   }
 
   async signOut(): Promise<void> {
     session.set(SignedOutKey, '1');
+    session.remove(LastRedirectKey);
+    clearAllDrafts();
     try {
       // Where the provider lists a revocation endpoint, the refresh token stops working at once.
       await this._manager.revokeTokens(['refresh_token']);
@@ -167,15 +181,13 @@ export async function startCognito(config: CognitoConfig): Promise<StartResult> 
     user = await manager.signinSilent().catch(() => null);
   }
   if (user && !user.expired) {
-    session.remove(LastRedirectKey);
     return { kind: 'signed-in', auth: new CognitoAuth(manager, config, user), returnTo: null };
   }
 
   const auth = new CognitoAuth(manager, config, null);
   if (session.get(SignedOutKey)) {
-    return { kind: 'signed-out', signIn: () => auth.signIn(location.hash) };
+    return { kind: 'signed-out', signIn: () => auth.startSignIn(location.hash) };
   }
-  session.remove(LastRedirectKey);
-  void auth.signIn(location.hash);
+  void auth.startSignIn(location.hash);
   return { kind: 'redirecting' };
 }

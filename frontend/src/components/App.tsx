@@ -3,6 +3,7 @@ import type { ConversationSummary } from '../api/types';
 import type { Auth } from '../auth/types';
 import type { LocalAuth } from '../auth/local';
 import type { ChatStore } from '../state/chat-store';
+import { clearAllDrafts } from '../state/drafts';
 import { displayTitle } from '../state/titles';
 import { LocalAccount, SignedInAccount } from './Account';
 import { ChatPane } from './ChatPane';
@@ -78,6 +79,8 @@ export function App({ store, auth }: AppProps) {
         user={user}
         onSwitch={(name) => {
           if ((auth as LocalAuth).setUser(name)) {
+            // Drafts belong to the previous user's conversations.
+            clearAllDrafts();
             setUser(auth.userName);
             store.reset();
           }

@@ -425,17 +425,15 @@ export class ChatStore {
         patch.messages = [...this._state.messages.filter((m) => m.id !== turn.user.id && m.id !== turn.assistant.id), ...finished];
       }
       const summary = this._state.conversations.find((c) => c.id === conversationId);
-      const untitled = !summary?.title || turn.localTitle === true;
-      const title = summary?.title ?? titleFromFirstMessage(turn.user.content);
-      const updated: ConversationSummary = {
-        id: conversationId,
-        title,
-        createdAt: summary?.createdAt ?? turn.user.createdAt,
-        updatedAt: new Date().toISOString(),
-      };
-      patch.conversations = [updated, ...this._state.conversations.filter((c) => c.id !== conversationId)];
-      if (this._state.currentId === conversationId) {
-        patch.currentTitle = title;
+      // Not in the list: deleted while it was answering.
+      const untitled = summary !== undefined && (!summary.title || turn.localTitle === true);
+      if (summary) {
+        const title = summary.title ?? titleFromFirstMessage(turn.user.content);
+        const updated: ConversationSummary = { ...summary, title, updatedAt: new Date().toISOString() };
+        patch.conversations = [updated, ...this._state.conversations.filter((c) => c.id !== conversationId)];
+        if (this._state.currentId === conversationId) {
+          patch.currentTitle = title;
+        }
       }
       this._set(patch);
       if (untitled) {

@@ -27,3 +27,16 @@ export function saveDraft(key: string, text: string): void {
 export function clearDraft(key: string): void {
   session.remove(Prefix + key);
 }
+
+/** Forgets every draft: on sign-out, so the next person at this browser tab does not see them. */
+export function clearAllDrafts(): void {
+  try {
+    for (const key of Object.keys(sessionStorage)) {
+      if (key.startsWith(Prefix)) {
+        sessionStorage.removeItem(key);
+      }
+    }
+  } catch {
+    // Storage unavailable: there are no drafts either.
+  }
+}
