@@ -51,11 +51,12 @@ export function App({ store, auth }: AppProps) {
     document.title = title ? `${title} · ChatBot` : 'ChatBot';
   }, [state.currentId, state.currentTitle]);
 
-  // Escape closes the sidebar drawer on a phone.
+  // On a phone the sidebar is a drawer: focus moves into it when it opens, and Escape closes it.
   useEffect(() => {
     if (!sidebarOpen) {
       return;
     }
+    document.querySelector<HTMLElement>('#sidebar [data-testid="new-chat"]')?.focus();
     const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setSidebarOpen(false);
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
@@ -106,7 +107,10 @@ export function App({ store, auth }: AppProps) {
       <Sidebar
         state={state}
         open={sidebarOpen}
-        onClose={() => setSidebarOpen(false)}
+        onClose={() => {
+          setSidebarOpen(false);
+          document.querySelector<HTMLElement>('.menu-button')?.focus();
+        }}
         onNewChat={newChat}
         onRetry={() => void store.loadConversations()}
         onLoadMore={() => void store.loadMore()}
