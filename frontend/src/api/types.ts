@@ -1,0 +1,54 @@
+/** The HTTP API's shapes (see the API contract in issue 2). */
+
+export interface ConversationSummary {
+  id: string;
+  /** Null until the user names the conversation or its first message does. */
+  title: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ConversationPage {
+  items: ConversationSummary[];
+  nextCursor: string | null;
+}
+
+export type MessageRole = 'user' | 'assistant';
+
+/** `stopped`: the user stopped the answer. `failed`: the model failed part-way. Both keep what was written. */
+export type MessageStatus = 'complete' | 'stopped' | 'failed';
+
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export interface Message {
+  id: string;
+  role: MessageRole;
+  content: string;
+  createdAt: string;
+  status: MessageStatus;
+  usage?: TokenUsage | null;
+}
+
+export interface Conversation extends ConversationSummary {
+  messages: Message[];
+}
+
+/** RFC 7807 problem details, as every API error is returned. */
+export interface ProblemDetails {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  errors?: Record<string, string[]>;
+  [key: string]: unknown;
+}
+
+/** What a streamed turn yields, in order: `user`, any number of `delta`, then `done` or `error`. */
+export type TurnEvent =
+  | { type: 'user'; message: Message }
+  | { type: 'delta'; text: string }
+  | { type: 'done'; message: Message }
+  | { type: 'error'; problem: ProblemDetails };

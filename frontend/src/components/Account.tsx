@@ -1,0 +1,75 @@
+import { useState } from 'preact/hooks';
+import { isValidDevUser } from '../auth/local';
+
+/** Local mode: a "local" badge and the development user, which the server takes from the X-ChatBot-User header. */
+export function LocalAccount({ user, onSwitch }: { user: string; onSwitch: (user: string) => void }) {
+  const [value, setValue] = useState(user);
+  const [invalid, setInvalid] = useState(false);
+
+  return (
+    <form
+      class="account local-account"
+      data-testid="user-switcher-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!isValidDevUser(value)) {
+          setInvalid(true);
+          return;
+        }
+        setInvalid(false);
+        if (value.trim() !== user) {
+          onSwitch(value.trim());
+        }
+      }}
+    >
+      <div class="account-row">
+        <span class="badge" data-testid="local-badge" title="Running locally: no sign-in">
+          local
+        </span>
+        <label for="dev-user" class="account-label">
+          Development user
+        </label>
+      </div>
+      <div class="account-row">
+        <input
+          id="dev-user"
+          class="dev-user-input"
+          data-testid="user-switcher"
+          value={value}
+          maxLength={64}
+          autocomplete="off"
+          spellcheck={false}
+          aria-invalid={invalid ? 'true' : undefined}
+          aria-describedby={invalid ? 'dev-user-error' : undefined}
+          onInput={(e) => setValue(e.currentTarget.value)}
+        />
+        <button type="submit" class="button secondary small" data-testid="switch-user">
+          Switch
+        </button>
+      </div>
+      {invalid ? (
+        <p id="dev-user-error" class="field-error">
+          Use 1–64 letters, digits, or . _ @ + -
+        </p>
+      ) : null}
+    </form>
+  );
+}
+
+export function SignedInAccount({ user, onSignOut }: { user: string; onSignOut: () => void }) {
+  return (
+    <div class="account">
+      <div class="account-row">
+        <span class="avatar" aria-hidden="true">
+          {(user.trim()[0] ?? '?').toUpperCase()}
+        </span>
+        <span class="account-name" data-testid="signed-in-user" title={user}>
+          {user}
+        </span>
+        <button type="button" class="button secondary small" data-testid="sign-out" onClick={onSignOut}>
+          Sign out
+        </button>
+      </div>
+    </div>
+  );
+}

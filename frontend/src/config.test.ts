@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseConfig } from './config';
+
+describe('parseConfig', () => {
+  it('reads local mode', () => {
+    expect(parseConfig({ mode: 'local', apiBasePath: '/api' })).toEqual({ mode: 'local', apiBasePath: '/api' });
+  });
+
+  it('derives the Cognito issuer from region and user pool', () => {
+    const config = parseConfig({
+      region: 'eu-west-1',
+      userPoolId: 'eu-west-1_AbC123',
+      userPoolClientId: 'client123',
+      cognitoDomain: 'https://chatbot.auth.eu-west-1.amazoncognito.com/',
+      apiBasePath: '/api/',
+    });
+    expect(config).toEqual({
+      mode: 'cognito',
+      apiBasePath: '/api',
+      clientId: 'client123',
+      authority: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123',
+      cognitoDomain: 'https://chatbot.auth.eu-west-1.amazoncognito.com',
+      scope: 'openid email profile',
+    });
+  });
+
+  it('accepts a local OIDC provider for tests', () => {
+    const config = parseConfig({ userPoolClientId: 'c', oidcAuthority: 'http://127.0.0.1:5999', oidcScope: 'openid' });
+    expect(config).toMatchObject({ mode: 'cognito', authority: 'http://127.0.0.1:5999', cognitoDomain: null, scope: 'openid' });
+  });
+
+  it.each([
+    [{ region: 'eu-west-1', userPoolId: 'p' }, /userPoolClientId/],
+    [{ userPoolClientId: 'c', userPoolId: 'p' }, /region/],
+    [{ userPoolClientId: 'c', oidcAuthority: 'http://evil.example' }, /https/],
+    [{ userPoolClientId: 'c', region: 'r', userPoolId: 'p', cognitoDomain: 'javascript:alert(1)' }, /https/],
+    [{ mode: 'local', apiBasePath: 'https://elsewhere.example/api' }, /same-origin/],
+    [{ mode: 'local', apiBasePath: '//elsewhere.example/api' }, /same-origin/],
+    [{ mode: 'other' }, /unknown mode/],
+    [[], /object/],
+  ])('rejects %j with a message naming the problem', (raw, message) => {
+    expect(() => parseConfig(raw)).toThrow(ConfigError);
+    expect(() => parseConfig(raw)).toThrow(message);
+  });
+});
+
+describe('loadConfig', () => {
+  it('falls back to local mode when the server has no config.json', async () => {
+    const config = await loadConfig(() => Promise.resolve(new Response('', { status: 404 })));
+    expect(config).toEqual({ mode: 'local', apiBasePath: '/api' });
+  });
+
+  it('explains an unreachable server', async () => {
+    await expect(loadConfig(() => Promise.reject(new TypeError('Failed to fetch')))).rejects.toThrow(/could not be reached/);
+  });
+});

@@ -1,0 +1,78 @@
+import { describe, expect, it, vi } from 'vitest';
+import { ApiClient } from '../api/client';
+import { ControlledStream, conversation, FakeAuth, FakeServer, json, message } from '../test/fake-api';
+import { ChatStore } from './chat-store';
+
+function setup() {
+  const server = new FakeServer();
+  const streams: ControlledStream[] = [];
+  server
+    .on('GET', /\/api\/conversations\?/, () => json({ items: [conversation('c1', 'One'), conversation('c2', 'Two')], nextCursor: null }))
+    .on('GET', /\/api\/conversations\/c1$/, () => json(conversation('c1', 'One', [message('u1', 'user', 'Question')])))
+    .on('GET', /\/api\/conversations\/c2$/, () => json(conversation('c2', 'Two', [])))
+    .on('DELETE', /\/api\/conversations\/c1$/, () => new Response(null, { status: 204 }))
+    .on('POST', /\/messages$/, (request) => {
+      const stream = new ControlledStream(request.signal);
+      streams.push(stream);
+      return stream.response;
+    });
+  const navigate = vi.fn();
+  const store = new ChatStore({ api: new ApiClient('/api', new FakeAuth(), server.fetch), navigate, onUnauthorized: vi.fn() });
+  return { store, streams, navigate };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 80));
+
+describe('ChatStore', () => {
+  it('keeps an answer streaming while another conversation is open, and shows it again on return', async () => {
+    const { store, streams } = setup();
+    await store.loadConversations();
+    await store.open('c1');
+    store.send('Second question');
+    await settle();
+    streams[0]!.send('user', message('u2', 'user', 'Second question'));
+    streams[0]!.send('delta', { text: 'Partial' });
+    await settle();
+
+    await store.open('c2');
+    expect(store.visibleMessages()).toEqual([]);
+    expect(store.isStreaming()).toBe(false);
+    streams[0]!.send('delta', { text: ' answer' });
+    await settle();
+
+    await store.open('c1');
+    const visible = store.visibleMessages();
+    expect(visible.map((m) => m.content)).toEqual(['Question', 'Second question', 'Partial answer']);
+    expect(visible.at(-1)!.status).toBe('streaming');
+    expect(store.isStreaming()).toBe(true);
+  });
+
+  it('does not bring back a conversation deleted while it was answering', async () => {
+    const { store, streams, navigate } = setup();
+    await store.loadConversations();
+    await store.open('c1');
+    store.send('Question');
+    await settle();
+    streams[0]!.send('user', message('u2', 'user', 'Question'));
+    await settle();
+
+    await store.remove('c1');
+    await settle();
+
+    expect(store.state.conversations.map((c) => c.id)).toEqual(['c2']);
+    expect(store.state.turns).toEqual({});
+    expect(navigate).toHaveBeenCalledWith('#/');
+  });
+
+  it('moves a conversation to the top of the list when it gets an answer', async () => {
+    const { store, streams } = setup();
+    await store.loadConversations();
+    await store.open('c2');
+    store.send('Hi');
+    await settle();
+    streams[0]!.send('user', message('u9', 'user', 'Hi'));
+    streams[0]!.send('done', message('a9', 'assistant', 'Hello'));
+    await settle();
+    expect(store.state.conversations.map((c) => c.id)).toEqual(['c2', 'c1']);
+  });
+});
