@@ -18,12 +18,14 @@ public sealed class ScriptedChatClient(params string[] pieces) : IChatClient
 
     public TaskCompletionSource Cancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public int Calls;
+    private int _calls;
+
+    public int Calls => Volatile.Read(ref _calls);
 
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        Interlocked.Increment(ref Calls);
+        Interlocked.Increment(ref _calls);
         await Task.Yield();
         for (var i = 0; i < pieces.Length; i++)
         {

@@ -1,4 +1,10 @@
+using ChatBot.Cache.Redis;
 using ChatBot.Core;
+using ChatBot.Llm.Bedrock;
+using ChatBot.Llm.OpenAI;
+using ChatBot.Storage.DynamoDb;
+using ChatBot.Storage.Sqlite;
+using Microsoft.Extensions.AI;
 
 namespace ChatBot.Api.Infrastructure;
 
@@ -8,34 +14,43 @@ public static class ProviderExtensions
     public static IHostApplicationBuilder AddChatBotStorage(this IHostApplicationBuilder builder)
     {
         var section = builder.Configuration.GetSection("Storage");
-        switch (section["Provider"] ?? "Sqlite")
+        var provider = section["Provider"] ?? "Sqlite";
+        _ = provider switch
         {
-            default:
-                throw Unsupported("Storage:Provider", section["Provider"], "Sqlite, DynamoDb");
-        }
+            "Sqlite" => builder.Services.AddSqliteConversationStore(section),
+            "DynamoDb" => builder.Services.AddDynamoDbConversationStore(section),
+            _ => throw Unsupported("Storage:Provider", provider, "Sqlite, DynamoDb"),
+        };
+        return builder;
     }
 
     public static IHostApplicationBuilder AddChatBotCache(this IHostApplicationBuilder builder)
     {
-        var provider = builder.Configuration[$"{ContextCacheOptions.SectionName}:Provider"] ?? "Memory";
-        switch (provider)
+        var section = builder.Configuration.GetSection(ContextCacheOptions.SectionName);
+        var provider = section["Provider"] ?? "Memory";
+        _ = provider switch
         {
-            case "Memory":
-                builder.Services.AddInProcessContextCache();
-                return builder;
-            default:
-                throw Unsupported("Cache:Provider", provider, "Memory, Redis");
-        }
+            "Memory" => builder.Services.AddInProcessContextCache(),
+            "Redis" => builder.Services.AddRedisContextCache(section),
+            _ => throw Unsupported("Cache:Provider", provider, "Memory, Redis"),
+        };
+        return builder;
     }
 
     public static IHostApplicationBuilder AddChatBotModel(this IHostApplicationBuilder builder)
     {
         var section = builder.Configuration.GetSection("Llm");
-        switch (section["Provider"] ?? "LlamaSharp")
+        var provider = section["Provider"] ?? "LlamaSharp";
+        var chatClient = provider switch
         {
-            default:
-                throw Unsupported("Llm:Provider", section["Provider"], "LlamaSharp, Bedrock, OpenAI");
-        }
+            "LlamaSharp" => builder.Services.AddLlamaSharpChatClient(section),
+            "Bedrock" => builder.Services.AddBedrockChatClient(section),
+            "OpenAI" => builder.Services.AddOpenAICompatibleChatClient(section),
+            _ => throw Unsupported("Llm:Provider", provider, "LlamaSharp, Bedrock, OpenAI"),
+        };
+        // Every backend gets the same logging; prompts and answers only appear at Debug/Trace.
+        chatClient.UseLogging();
+        return builder;
     }
 
     private static InvalidOperationException Unsupported(string key, string? value, string allowed) =>
