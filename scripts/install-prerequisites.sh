@@ -3,18 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_apt=()
-command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
-[ -x /usr/bin/chromium ] || need_apt+=(chromium)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  echo "Installing ${need_apt[*]} from Debian"
-  if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
-fi
+# redis-server (apt) and the DynamoDB emulator dynalite (npm), for the adapter and API tests.
+bash tests/setup-local-servers.sh
 
-for dir in tests/tools infra/nag; do
-  if [ -f "$dir/package-lock.json" ]; then
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
-  fi
-done
+# cdk-nag (npm), run over the synthesized templates by the infrastructure tests.
+if [ ! -d infra/nag/node_modules ] || [ infra/nag/package-lock.json -nt infra/nag/node_modules/.package-lock.json ]; then
+  (cd infra/nag && npm ci --no-audit --no-fund --loglevel=error)
+fi
