@@ -24,7 +24,18 @@ app.MapConversationsApi();
 app.MapWebApp();
 app.LogWhenReady();
 
-app.Run();
+try
+{
+    app.Run();
+}
+catch (Exception ex) when (ex is ChatBot.Llm.LlamaSharp.Download.ModelDownloadException or Microsoft.Extensions.Options.OptionsValidationException)
+{
+    // These messages say what to set and how; a stack trace would only hide them.
+    Console.Error.WriteLine($"ChatBot cannot start: {ex.Message}");
+    return 1;
+}
+
+return 0;
 
 /// <summary>Exposed for WebApplicationFactory in the API tests.</summary>
 public partial class Program;

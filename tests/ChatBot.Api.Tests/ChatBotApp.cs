@@ -14,7 +14,7 @@ namespace ChatBot.Api.Tests;
 /// The real app with real adapters; only the edges a test names are swapped. Each instance has its own data folder, so
 /// tests don't see each other's conversations.
 /// </summary>
-public sealed class ChatBotApp : WebApplicationFactory<Program>
+public class ChatBotApp : WebApplicationFactory<Program>
 {
     private readonly string _dataDirectory;
     private readonly bool _ownsDataDirectory;

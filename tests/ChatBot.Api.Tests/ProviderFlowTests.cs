@@ -1,0 +1,174 @@
+using System.Runtime.CompilerServices;
+using Amazon.Runtime;
+using ChatBot.Llm.LlamaSharp;
+using ChatBot.TestKit;
+using ChatBot.TestKit.Bedrock;
+using ChatBot.TestKit.LocalServers;
+using ChatBot.TestKit.OpenAI;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatBot.Api.Tests;
+
+/// <summary>The whole SSE turn through each model provider, configured only by settings as a deployment would be.</summary>
+public sealed class ProviderFlowTests
+{
+    [Fact]
+    public async Task Turn_ThroughBedrock_StreamsSignedConverseStreamAnswerAndStoresUsage()
+    {
+        await using var bedrock = await FakeBedrockServer.StartAsync("eu-west-1");
+        bedrock.DefaultReply = FakeBedrockReply.Answer(["Hello", " from", " Bedrock."], inputTokens: 12, outputTokens: 3);
+        using var app = new BedrockApp(bedrock);
+        var client = app.ClientFor("alice");
+        var conversation = await client.CreateConversationAsync();
+
+        var events = await client.SendStreamingAsync(conversation.Id, new { content = "Hi" });
+
+        Assert.Equal("Hello from Bedrock.", string.Concat(events.Where(e => e.Name == "delta").Select(e => e.Read<DeltaDto>().Text)));
+        Assert.Equal(new UsageDto(12, 3), events[^1].Read<MessageDto>().Usage);
+        var request = Assert.Single(bedrock.Requests);
+        Assert.Empty(request.Problems);
+        Assert.Equal(("converse-stream", "us.meta.llama3-3-70b-instruct-v1:0"), (request.Operation, request.ModelId));
+    }
+
+    [Fact]
+    public async Task Turn_ThroughBedrock_WhenThrottledBeyondRetries_Is429WithRetryAfter()
+    {
+        await using var bedrock = await FakeBedrockServer.StartAsync("eu-west-1");
+        bedrock.DefaultReply = FakeBedrockReply.Throttling();
+        using var app = new BedrockApp(bedrock);
+        var client = app.ClientFor("alice");
+        var conversation = await client.CreateConversationAsync();
+
+        var response = await client.SendJsonAsync(conversation.Id, new { content = "Hi" });
+
+        await ConversationsApiTests.AssertProblemAsync(response, System.Net.HttpStatusCode.TooManyRequests);
+        Assert.NotNull(response.Headers.RetryAfter);
+    }
+
+    [Fact]
+    public async Task Turn_ThroughOpenAICompatibleServer_StreamsTokensGeneratedByARealModel()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(apiKey: "test-key");
+        using var model = new LlamaSharpChatClient(new LlamaModelLoader(TinyGgufModel.WriteTempFile()), new LlamaSharpOptions { Threads = 1, ContextSize = 512, MaxOutputTokens = 64 });
+        server.Generate = (request, cancellationToken) => GenerateAsync(model, request, cancellationToken);
+        using var app = new ChatBotApp(settings: new Dictionary<string, string?>
+        {
+            ["Llm:Provider"] = "OpenAI",
+            ["Llm:Endpoint"] = server.Endpoint.ToString(),
+            ["Llm:ModelId"] = "qwen2.5-0.5b-instruct",
+            ["Llm:ApiKey"] = "test-key",
+        });
+        var client = app.ClientFor("alice");
+        var conversation = await client.CreateConversationAsync();
+
+        var events = await client.SendStreamingAsync(conversation.Id, new { content = "Hi" });
+
+        Assert.True(events.Count(e => e.Name == "delta") > 1, string.Join(" | ", events.Select(e => e.Name + " " + e.Data)));
+        Assert.Equal(TinyGgufModel.ExpectedChatAnswer, events[^1].Read<MessageDto>().Content);
+        Assert.Equal("Bearer test-key", Assert.Single(server.Requests).Authorization);
+    }
+
+    private static async IAsyncEnumerable<string> GenerateAsync(LlamaSharpChatClient model, FakeChatRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var messages = request.Messages.Select(m => new ChatMessage(new ChatRole(m.Key), m.Value));
+        await foreach (var update in model.GetStreamingResponseAsync(messages, new ChatOptions { Temperature = 0 }, cancellationToken))
+        {
+            if (update.Text.Length > 0)
+            {
+                yield return update.Text;
+            }
+        }
+    }
+
+    /// <summary>The app on Bedrock, signing with test credentials the fake verifies.</summary>
+    private sealed class BedrockApp(FakeBedrockServer bedrock) : ChatBotApp(settings: new Dictionary<string, string?>
+    {
+        ["Llm:Provider"] = "Bedrock",
+        ["Llm:ModelId"] = "us.meta.llama3-3-70b-instruct-v1:0",
+        ["Llm:Region"] = bedrock.Region,
+        ["Llm:Endpoint"] = bedrock.Endpoint.ToString(),
+        ["Llm:RetryBudget"] = "00:00:00.300",
+        ["Llm:RetryBaseDelay"] = "00:00:00.050",
+    })
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            var credentials = FakeBedrockServer.TestCredentials;
+            builder.ConfigureTestServices(services => services.AddSingleton<AWSCredentials>(
+                new SessionAWSCredentials(credentials.AccessKeyId, credentials.SecretAccessKey, credentials.SessionToken)));
+        }
+    }
+}
+
+/// <summary>The API on the AWS adapters: DynamoDB (dynalite) and Redis (a real redis-server), both started once for the class.</summary>
+public sealed class AwsAdaptersApiTests(AwsAdaptersApiTests.Servers servers) : IClassFixture<AwsAdaptersApiTests.Servers>
+{
+    public sealed class Servers : IAsyncLifetime
+    {
+        public DynaliteFixture Dynalite { get; } = new();
+
+        public RedisServerFixture Redis { get; } = new();
+
+        public async ValueTask InitializeAsync()
+        {
+            await Dynalite.InitializeAsync();
+            await Redis.InitializeAsync();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Redis.DisposeAsync();
+            await Dynalite.DisposeAsync();
+        }
+    }
+
+    private ChatBotApp CreateApp(IChatClient model) => new(model, new Dictionary<string, string?>
+    {
+        ["Storage:Provider"] = "DynamoDb",
+        ["Storage:DynamoDb:TableName"] = "chatbot-" + Guid.NewGuid().ToString("N")[..8],
+        ["Storage:DynamoDb:ServiceUrl"] = servers.Dynalite.ServiceUrl,
+        ["Storage:DynamoDb:CreateTable"] = "true",
+        ["Cache:Provider"] = "Redis",
+        ["Cache:Redis:Configuration"] = servers.Redis.Configuration,
+    });
+
+    [Fact]
+    public async Task Turns_StreamAndPersist_AndStayPrivate()
+    {
+        using var app = CreateApp(new ScriptedChatClient("Stored", " in DynamoDB"));
+        var alice = app.ClientFor("alice");
+        var conversation = await alice.CreateConversationAsync();
+
+        var first = await alice.SendStreamingAsync(conversation.Id, new { content = "one", clientMessageId = "m-1" });
+        var second = await alice.SendStreamingAsync(conversation.Id, new { content = "two" });
+        var replay = await alice.SendStreamingAsync(conversation.Id, new { content = "one", clientMessageId = "m-1" });
+
+        Assert.Equal("done", first[^1].Name);
+        Assert.Equal("done", second[^1].Name);
+        Assert.Equal(first[^1].Read<MessageDto>().Id, replay[^1].Read<MessageDto>().Id);
+        var stored = await alice.GetConversationAsync(conversation.Id);
+        Assert.Equal(["one", "Stored in DynamoDB", "two", "Stored in DynamoDB"], stored.Messages!.Select(m => m.Content));
+        Assert.Equal("one", stored.Title);
+        var strangerView = await app.ClientFor("mallory").GetAsync($"/api/conversations/{conversation.Id}");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, strangerView.StatusCode);
+    }
+
+    [Fact]
+    public async Task ListRenameDelete_WorkOnDynamoDb()
+    {
+        using var app = CreateApp(new ScriptedChatClient("ok"));
+        var client = app.ClientFor("bob");
+        var older = await client.CreateConversationAsync("older");
+        var newer = await client.CreateConversationAsync("newer");
+
+        await client.PatchAsync($"/api/conversations/{older.Id}", System.Net.Http.Json.JsonContent.Create(new { title = "renamed" }));
+        await client.DeleteAsync($"/api/conversations/{newer.Id}");
+        var list = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<ConversationListDto>(client, "/api/conversations", ChatBotApp.Json);
+
+        Assert.Equal(["renamed"], list!.Items.Select(c => c.Title));
+    }
+}
