@@ -24,6 +24,27 @@ describe('parseConfig', () => {
     });
   });
 
+  it('reads exactly the config.json the CDK stack writes, asking for the openid scope the API requires', () => {
+    // The shape of infra/ChatBot.Infra/SiteContent.cs (checked there by WebsiteTests.ConfigJson_*): these five keys, no more.
+    const written = {
+      region: 'us-west-2',
+      userPoolId: 'us-west-2_AbC123',
+      userPoolClientId: 'client123',
+      cognitoDomain: 'https://chatbot-123456789012.auth.us-west-2.amazoncognito.com',
+      apiBasePath: '/api',
+    };
+    const config = parseConfig(written);
+    expect(config).toEqual({
+      mode: 'cognito',
+      apiBasePath: '/api',
+      clientId: 'client123',
+      authority: 'https://cognito-idp.us-west-2.amazonaws.com/us-west-2_AbC123',
+      cognitoDomain: 'https://chatbot-123456789012.auth.us-west-2.amazoncognito.com',
+      scope: 'openid email profile',
+    });
+    expect(config.mode === 'cognito' && config.scope.split(' ')).toContain('openid');
+  });
+
   it('accepts a local OIDC provider for tests', () => {
     const config = parseConfig({ userPoolClientId: 'c', oidcAuthority: 'http://127.0.0.1:5999', oidcScope: 'openid' });
     expect(config).toMatchObject({ mode: 'cognito', authority: 'http://127.0.0.1:5999', cognitoDomain: null, scope: 'openid' });
@@ -34,6 +55,8 @@ describe('parseConfig', () => {
     [{ userPoolClientId: 'c', userPoolId: 'p' }, /region/],
     [{ userPoolClientId: 'c', oidcAuthority: 'http://evil.example' }, /https/],
     [{ userPoolClientId: 'c', region: 'r', userPoolId: 'p', cognitoDomain: 'javascript:alert(1)' }, /https/],
+    [{ userPoolClientId: 'c', region: 'r', userPoolId: 'p', cognitoDomain: 'chatbot.auth.r.amazoncognito.com' }, /absolute URL/],
+    [{ userPoolClientId: 'c', oidcAuthority: 'http://127.0.0.1:5999', oidcScope: 'email profile' }, /without "openid"/],
     [{ mode: 'local', apiBasePath: 'https://elsewhere.example/api' }, /same-origin/],
     [{ mode: 'local', apiBasePath: '//elsewhere.example/api' }, /same-origin/],
     [{ mode: 'other' }, /unknown mode/],

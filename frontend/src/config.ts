@@ -30,6 +30,8 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** The API accepts only access tokens with the `openid` scope (infra/ChatBot.Infra/ChatApi.cs), so every scope asks for it. */
+const RequiredScope = 'openid';
 const DefaultScope = 'openid email profile';
 
 export async function loadConfig(fetcher: typeof fetch = fetch): Promise<AppConfig> {
@@ -90,13 +92,17 @@ export function parseConfig(raw: unknown): AppConfig {
   }
 
   const domain = optionalString(value, 'cognitoDomain');
+  const scope = optionalString(value, 'oidcScope') ?? DefaultScope;
+  if (!scope.split(/\s+/).includes(RequiredScope)) {
+    throw new ConfigError(`/config.json has "oidcScope" without "${RequiredScope}": the API accepts only access tokens with that scope.`);
+  }
   return {
     mode: 'cognito',
     apiBasePath,
     clientId,
     authority: authority.replace(/\/+$/, ''),
     cognitoDomain: domain ? checkUrl(domain, 'cognitoDomain').replace(/\/+$/, '') : null,
-    scope: optionalString(value, 'oidcScope') ?? DefaultScope,
+    scope,
   };
 }
 

@@ -4,6 +4,7 @@ using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.Logs;
+using Amazon.CDK.CustomResources;
 using Constructs;
 
 namespace ChatBot.Infra;
@@ -55,6 +56,12 @@ public sealed class ApiFunction : Construct
     /// <summary>Longest answer we let a turn stream; REST API streaming allows up to 15 minutes.</summary>
     public static readonly Duration AnswerTimeout = Duration.Minutes(5);
 
+    /// <summary>
+    /// Length of the generated cursor key. 44 characters from [A-Za-z0-9] are valid unpadded base64 for 33 bytes, above
+    /// the 32 the store requires (<c>Storage:DynamoDb:CursorKey</c>), and carry about 262 bits of randomness.
+    /// </summary>
+    public const int CursorKeyLength = 44;
+
     public ApiFunction(Construct scope, string id, ApiFunctionProps props) : base(scope, id)
     {
         var stack = Stack.Of(this);
@@ -64,6 +71,9 @@ public sealed class ApiFunction : Construct
             Retention = props.LogRetention,
             RemovalPolicy = props.LogRemovalPolicy,
         });
+
+        // List cursors are signed with a key every instance shares, drawn once at deploy time.
+        CursorKey = GenerateCursorKey();
 
         var environment = new Dictionary<string, string>
         {
@@ -78,6 +88,7 @@ public sealed class ApiFunction : Construct
             ["Auth__Mode"] = "ApiGateway",
             ["Storage__Provider"] = "DynamoDb",
             ["Storage__DynamoDb__TableName"] = props.Table.TableName,
+            ["Storage__DynamoDb__CursorKey"] = CursorKey.GetResponseField("RandomPassword"),
             ["Llm__Provider"] = "Bedrock",
             ["Llm__ModelId"] = props.Model.ModelId,
             ["Llm__Region"] = stack.Region,
@@ -145,4 +156,61 @@ public sealed class ApiFunction : Construct
 
     public Function Function { get; }
     public LogGroup LogGroup { get; }
+
+    /// <summary>The deploy-time generator of the list-cursor signing key (see <see cref="GenerateCursorKey"/>).</summary>
+    public AwsCustomResource CursorKey { get; }
+
+    /// <summary>
+    /// The key that signs list cursors, which every instance must share. It is drawn once, at deploy time, by CDK's
+    /// AwsCustomResource provider (a zip asset, no Docker) calling Secrets Manager's GetRandomPassword, which stores
+    /// nothing, and reaches the function through its environment (encrypted at rest by Lambda): the function makes no call
+    /// at startup, so the full profile needs no Secrets Manager endpoint (~$15/month) and the minimal profile pays nothing
+    /// while idle, where a stored secret would add $0.40/month. The cursor only guards against tampering with a page
+    /// position; every read is scoped to the caller's own keys whatever the cursor says, so this key does not warrant a
+    /// stored, rotated secret.
+    /// <para>
+    /// The same call runs on update, because an update without a call returns no value. So the key is redrawn only when
+    /// this resource's own properties change (say, with a CDK upgrade). Cursors live only in an open page, so the cost is
+    /// that a "load more" issued before the redraw fails with 400 until the page lists again from the top.
+    /// </para>
+    /// </summary>
+    private AwsCustomResource GenerateCursorKey()
+    {
+        var draw = new AwsSdkCall
+        {
+            Service = "SecretsManager",
+            Action = "getRandomPassword",
+            Parameters = new Dictionary<string, object>
+            {
+                ["PasswordLength"] = CursorKeyLength,
+                // Letters and digits only: a subset of the base64 alphabet, so the password is the base64 key itself.
+                ["ExcludePunctuation"] = true,
+                ["IncludeSpace"] = false,
+            },
+            PhysicalResourceId = PhysicalResourceId.Of("cursor-key"),
+            OutputPaths = ["RandomPassword"],
+            // Keep the key out of the provider function's logs.
+            Logging = Logging.WithDataHidden(),
+        };
+
+        var key = new AwsCustomResource(this, "CursorKey", new AwsCustomResourceProps
+        {
+            ResourceType = "Custom::CursorKey",
+            OnCreate = draw,
+            OnUpdate = draw,
+            Policy = AwsCustomResourcePolicy.FromStatements(
+            [
+                // secretsmanager:GetRandomPassword supports no resource-level permissions: "*" is the only valid resource.
+                new PolicyStatement(new PolicyStatementProps { Actions = ["secretsmanager:GetRandomPassword"], Resources = ["*"] }),
+            ]),
+            InstallLatestAwsSdk = false,
+        });
+
+        Nag.Suppress(key.Node.FindChild("CustomResourcePolicy"), new NagRule(
+            "AwsSolutions-IAM5",
+            "secretsmanager:GetRandomPassword has no resource-level permissions; AWS accepts only Resource \"*\" for it.",
+            "Resource::*"));
+
+        return key;
+    }
 }

@@ -95,6 +95,24 @@ public sealed class AuthTests(SynthFixture fixture)
     }
 
     [Fact]
+    public void WebClientAccessTokens_CarryEveryScopeTheMethodsRequire()
+    {
+        // The browser sends the access token (frontend/src/auth/cognito.ts); API Gateway checks its scope claim against
+        // each method's AuthorizationScopes, so the client must be allowed every one of them (the frontend asks for openid).
+        foreach (var synthesis in fixture.Both)
+        {
+            var allowed = Cfn.RenderList(synthesis.Properties("AWS::Cognito::UserPoolClient")["AllowedOAuthScopes"]);
+            var required = synthesis.OfType("AWS::ApiGateway::Method").Values
+                .SelectMany(m => Cfn.RenderList(m["Properties"]!["AuthorizationScopes"]))
+                .ToHashSet();
+
+            Assert.Equal(new HashSet<string> { UserDirectory.ApiScope }, required);
+            Assert.Equal("openid", UserDirectory.ApiScope);
+            Assert.Subset(allowed.ToHashSet(), required);
+        }
+    }
+
+    [Fact]
     public void ApiRoutes_AreHealthAndAProxyUnderApi()
     {
         var paths = fixture.Full.OfType("AWS::ApiGateway::Method").Values

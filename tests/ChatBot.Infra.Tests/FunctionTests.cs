@@ -1,4 +1,6 @@
+using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using ChatBot.Storage.DynamoDb;
 
 namespace ChatBot.Infra.Tests;
 
@@ -44,6 +46,7 @@ public sealed class FunctionTests(SynthFixture fixture)
             ["Auth__Mode"] = "ApiGateway",
             ["Storage__Provider"] = "DynamoDb",
             ["Storage__DynamoDb__TableName"] = "${" + table + "}",
+            ["Storage__DynamoDb__CursorKey"] = "${" + CursorKeyId(fixture.Full) + ".RandomPassword}",
             ["Llm__Provider"] = "Bedrock",
             ["Llm__ModelId"] = "openai.gpt-oss-20b-1:0",
             ["Llm__Region"] = "us-west-2",
@@ -62,6 +65,66 @@ public sealed class FunctionTests(SynthFixture fixture)
         Assert.Equal(SynthFixture.MinimalModelId, environment["Llm__ModelId"]);
         Assert.Equal(SynthFixture.MinimalRegion, environment["Llm__Region"]);
         Assert.Equal("DynamoDb", environment["Storage__Provider"]);
+    }
+
+    [Fact]
+    public void CursorKey_IsDrawnOnceAtDeployTime_AndReachesTheFunctionThroughItsEnvironment()
+    {
+        foreach (var synthesis in fixture.Both)
+        {
+            var keyId = CursorKeyId(synthesis);
+            var key = synthesis.Resources[keyId]!.AsObject();
+            var properties = key["Properties"]!;
+            var create = JsonNode.Parse(Cfn.Render(properties["Create"]))!;
+
+            Assert.Equal("Custom::CursorKey", key["Type"]!.GetValue<string>());
+            Assert.Equal("SecretsManager", create["service"]!.GetValue<string>());
+            Assert.Equal("getRandomPassword", create["action"]!.GetValue<string>());
+            Assert.Equal(ApiFunction.CursorKeyLength, create["parameters"]!["PasswordLength"]!.GetValue<int>());
+            Assert.True(create["parameters"]!["ExcludePunctuation"]!.GetValue<bool>());
+            Assert.False(create["parameters"]!["IncludeSpace"]!.GetValue<bool>());
+            Assert.Equal(["RandomPassword"], create["outputPaths"]!.AsArray().Select(p => p!.GetValue<string>()));
+            Assert.Equal("cursor-key", create["physicalResourceId"]!["id"]!.GetValue<string>());
+            // The value stays out of the provider's logs.
+            Assert.False(create["logApiResponseData"]!.GetValue<bool>());
+            // An update without a call would answer with no RandomPassword and fail the deployment.
+            Assert.Equal(Cfn.Render(properties["Create"]), Cfn.Render(properties["Update"]));
+            Assert.Null(properties["Delete"]);
+
+            Assert.Equal("${" + keyId + ".RandomPassword}", Environment(synthesis)["Storage__DynamoDb__CursorKey"]);
+        }
+    }
+
+    [Fact]
+    public void CursorKey_NeedsNoStoredSecretAndNoRuntimeCall()
+    {
+        foreach (var synthesis in fixture.Both)
+        {
+            var types = synthesis.Resources.Select(r => r.Value!["Type"]!.GetValue<string>()).ToList();
+            Assert.DoesNotContain("AWS::SecretsManager::Secret", types);
+            Assert.DoesNotContain(synthesis.OfType("AWS::EC2::VPCEndpoint").Values,
+                e => Cfn.Render(e["Properties"]!["ServiceName"]).Contains("secretsmanager", StringComparison.Ordinal));
+
+            // Only the deploy-time provider may draw a key; the API function's role has no Secrets Manager action.
+            var role = Cfn.LogicalId(synthesis.Stack, synthesis.Stack.Backend.Function.Role!);
+            Assert.DoesNotContain(Cfn.StatementsForRole(synthesis, role).SelectMany(s => Cfn.RenderList(s["Action"])),
+                a => a.StartsWith("secretsmanager:", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void CursorKey_WhatTheStackDraws_PassesTheDynamoDbStoresValidation()
+    {
+        // GetRandomPassword with ExcludePunctuation draws from letters and digits only.
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        var validator = new DynamoDbStoreOptionsValidator();
+
+        for (var i = 0; i < 100; i++)
+        {
+            var key = RandomNumberGenerator.GetString(alphabet, ApiFunction.CursorKeyLength);
+            var result = validator.Validate(null, new DynamoDbStoreOptions { TableName = "conversations", CursorKey = key });
+            Assert.True(result.Succeeded, $"{key}: {result.FailureMessage}");
+        }
     }
 
     [Fact]
@@ -114,6 +177,8 @@ public sealed class FunctionTests(SynthFixture fixture)
         Assert.All(Cfn.RenderList(vpcConfig["SubnetIds"]), subnet => Assert.Contains("isolated", subnet, StringComparison.Ordinal));
         Assert.Null(Function(fixture.Minimal)["VpcConfig"]);
     }
+
+    private static string CursorKeyId(Synthesis synthesis) => Cfn.LogicalId(synthesis.Stack, synthesis.Stack.Backend.CursorKey);
 
     private static JsonObject Function(Synthesis synthesis) =>
         synthesis.Resources[ApiTests.ApiFunctionId(synthesis)]!["Properties"]!.AsObject();

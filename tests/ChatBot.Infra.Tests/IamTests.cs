@@ -74,9 +74,11 @@ public sealed class IamTests(SynthFixture fixture)
                 .SelectMany(s => Cfn.RenderList(s!["Action"]))
                 .ToHashSet();
 
-            // DescribePrefixLists (our deploy-time lookup) and CloudFront invalidations (CDK's BucketDeployment)
-            // support no resource-level permissions.
-            Assert.Subset(new HashSet<string> { "ec2:DescribePrefixLists", "cloudfront:CreateInvalidation", "cloudfront:GetInvalidation" }, wildcardActions);
+            // DescribePrefixLists (our deploy-time lookup), GetRandomPassword (the deploy-time cursor key) and CloudFront
+            // invalidations (CDK's BucketDeployment) support no resource-level permissions.
+            Assert.Subset(
+                new HashSet<string> { "ec2:DescribePrefixLists", "secretsmanager:GetRandomPassword", "cloudfront:CreateInvalidation", "cloudfront:GetInvalidation" },
+                wildcardActions);
             Assert.DoesNotContain(wildcardActions, a => a.EndsWith(":*", StringComparison.Ordinal) || a == "*");
         }
     }

@@ -154,10 +154,16 @@ public sealed class WebsiteTests(SynthFixture fixture)
         Assert.Equal(2, deployment["SourceObjectKeys"]!.AsArray().Count);
     }
 
-    [Fact]
-    public void ConfigJson_TellsTheAppItsRegionUserPoolClientDomainAndApiPath()
+    /// <summary>
+    /// The contract with frontend/src/config.ts (parseConfig, tested there with this same shape): exactly these keys,
+    /// the region and pool the issuer URL is derived from, and the hosted UI as a full https URL for sign-out.
+    /// </summary>
+    [Theory]
+    [InlineData("full", "us-west-2")]
+    [InlineData("minimal", SynthFixture.MinimalRegion)]
+    public void ConfigJson_TellsTheAppItsRegionUserPoolClientDomainAndApiPath(string profile, string region)
     {
-        var synthesis = fixture.Full;
+        var synthesis = profile == "full" ? fixture.Full : fixture.Minimal;
         var deployment = synthesis.Properties("Custom::CDKBucketDeployment");
 
         // The JsonData source is staged as a folder holding config.json; tokens are markers resolved at deploy time.
@@ -170,11 +176,13 @@ public sealed class WebsiteTests(SynthFixture fixture)
             : text;
 
         Assert.Equal(["apiBasePath", "cognitoDomain", "region", "userPoolClientId", "userPoolId"], config.Select(p => p.Key).Order());
-        Assert.Equal("us-west-2", Resolved("region"));
+        Assert.Equal(region, Resolved("region"));
         Assert.Equal("/api", Resolved("apiBasePath"));
-        Assert.Matches(@"^\$\{UsersPool[0-9A-F]{8}\}$", Resolved("userPoolId"));
-        Assert.Matches(@"^\$\{UsersPoolWebClient\w+\}$", Resolved("userPoolClientId"));
-        Assert.Matches(@"^https://\$\{UsersPoolDomain\w+\}\.auth\.us-west-2\.amazoncognito\.com$", Resolved("cognitoDomain"));
+        Assert.Equal("${" + Assert.Single(synthesis.OfType("AWS::Cognito::UserPool")).Key + "}", Resolved("userPoolId"));
+        Assert.Equal("${" + Assert.Single(synthesis.OfType("AWS::Cognito::UserPoolClient")).Key + "}", Resolved("userPoolClientId"));
+        Assert.Equal(
+            "https://${" + Assert.Single(synthesis.OfType("AWS::Cognito::UserPoolDomain")).Key + "}.auth." + region + ".amazoncognito.com",
+            Resolved("cognitoDomain"));
     }
 
     private static JsonObject DistributionConfig(Synthesis synthesis) =>

@@ -86,9 +86,10 @@ export class CognitoAuth implements Auth {
     if (!user || user.expired) {
       user = await this._renew();
     }
-    // API Gateway's Cognito authorizer validates ID tokens by default (an access token needs custom scopes on the
-    // method), so the ID token is the bearer token.
-    const token = user?.id_token;
+    // The API's methods require the openid scope (infra/ChatBot.Infra/ChatApi.cs). With scopes set, API Gateway's
+    // Cognito authorizer accepts only an access token carrying one of them, and rejects the ID token (it has no scope
+    // claim), so the access token is the bearer token.
+    const token = user?.access_token;
     return token ? { Authorization: `Bearer ${token}` } : {};
   }
 
