@@ -51,8 +51,24 @@ public static class IdentityExtensions
         return builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(bearer =>
         {
             bearer.Authority = jwt.Authority;
-            bearer.Audience = jwt.Audience;
             bearer.MapInboundClaims = false;
+            // Cognito ID tokens name the app client in "aud", access tokens in "client_id" (and have no "aud"), so the
+            // audience check accepts either claim, but only with the configured client.
+            bearer.TokenValidationParameters.ValidateAudience = false;
+            bearer.Events = new JwtBearerEvents
+            {
+                OnTokenValidated = context =>
+                {
+                    var principal = context.Principal!;
+                    var client = principal.FindFirst("client_id")?.Value;
+                    if (client != jwt.Audience && !principal.FindAll("aud").Any(a => a.Value == jwt.Audience))
+                    {
+                        context.Fail($"The token was not issued to the client '{jwt.Audience}'.");
+                    }
+
+                    return Task.CompletedTask;
+                },
+            };
         });
     }
 
