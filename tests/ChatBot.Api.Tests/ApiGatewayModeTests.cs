@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Net;
+
+namespace ChatBot.Api.Tests;
+
+/// <summary>Auth:Mode=ApiGateway reads the claims API Gateway's Cognito authorizer verified, as the Lambda Web Adapter forwards them.</summary>
+public sealed class ApiGatewayModeTests
+{
+    private static ChatBotApp CreateApp() => new(new ScriptedChatClient("ok"), new Dictionary<string, string?>
+    {
+        ["Auth:Mode"] = "ApiGateway",
+        ["Auth:AllowApiGatewayOffLambda"] = "true",
+    });
+
+    private static HttpClient ClientWithContext(ChatBotApp app, string context)
+    {
+        var client = app.CreateClient();
+        client.DefaultRequestHeaders.Add("x-amzn-request-context", context);
+        return client;
+    }
+
+    [Fact]
+    public async Task VerifiedSubClaim_IdentifiesTheUser()
+    {
+        using var app = CreateApp();
+        var alice = ClientWithContext(app, """{"authorizer":{"claims":{"sub":"3f1c-alice","token_use":"access"}}}""");
+        var bob = ClientWithContext(app, """{"authorizer":{"claims":{"sub":"9a2b-bob"}}}""");
+        var conversation = await alice.CreateConversationAsync("alice's");
+
+        Assert.Equal(HttpStatusCode.OK, (await alice.GetAsync($"/api/conversations/{conversation.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync($"/api/conversations/{conversation.Id}")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("not json")]
+    [InlineData("""{"authorizer":{}}""")]
+    [InlineData("""{"authorizer":{"claims":{"sub":"has#hash"}}}""")]
+    public async Task MissingOrUnusableContext_Is401(string context)
+    {
+        using var app = CreateApp();
+        var client = context.Length == 0 ? app.CreateClient() : ClientWithContext(app, context);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/conversations")).StatusCode);
+    }
+
+    [Fact]
+    public async Task HealthNeedsNoIdentity()
+    {
+        using var app = CreateApp();
+
+        Assert.Equal(HttpStatusCode.OK, (await app.CreateClient().GetAsync("/api/health")).StatusCode);
+    }
+}
+
+/// <summary>The guards that keep the header-trusting modes where they are safe, checked on the real published app.</summary>
+public sealed class StartupGuardTests
+{
+    private static async Task<(int ExitCode, string Output)> RunApiAsync(IDictionary<string, string> environment, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "ChatBot.Api.dll"), .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["Storage__Sqlite__Path"] = Path.Combine(Directory.CreateTempSubdirectory("chatbot-guard-").FullName, "db.sqlite");
+        foreach (var (key, value) in TestModel.Settings)
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("The API kept running although it should have refused to start.");
+        }
+
+        return (process.ExitCode, await output + await error);
+    }
+
+    [Fact]
+    public async Task DevelopmentMode_OnLambda_RefusesToStart()
+    {
+        var (exitCode, output) = await RunApiAsync(
+            new Dictionary<string, string> { ["Auth__Mode"] = "Development", ["AWS_LAMBDA_FUNCTION_NAME"] = "chatbot-api" }, "--urls", "http://127.0.0.1:0");
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Auth:Mode=Development is refused on AWS Lambda", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DevelopmentMode_BoundBeyondLoopback_RefusesToStart()
+    {
+        var (exitCode, output) = await RunApiAsync(new Dictionary<string, string> { ["Auth__Mode"] = "Development" }, "--urls", "http://0.0.0.0:0");
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("only listens on loopback", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ApiGatewayMode_OffLambda_RefusesToStart()
+    {
+        var (exitCode, output) = await RunApiAsync(new Dictionary<string, string> { ["Auth__Mode"] = "ApiGateway" }, "--urls", "http://127.0.0.1:0");
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("only works on AWS Lambda", output, StringComparison.Ordinal);
+    }
+}
