@@ -48,7 +48,7 @@ public sealed record DeploymentSettings
     public const int DefaultFargateMinTasks = 1;
     public const int DefaultFargateMaxTasks = 3;
 
-    /// <summary>Lambda gives one vCPU per 1,769 MB: 7,076 MB is exactly four (see docs/decisions/0006).</summary>
+    /// <summary>Lambda gives one vCPU per 1,769 MB: 7,076 MB is exactly four (see docs/decisions/0008).</summary>
     public const int DefaultLambdaMemoryMb = 7076;
     public const int DefaultLambdaStorageMb = 4096;
 
