@@ -203,9 +203,9 @@ public sealed record DeploymentSettings
             errors.Add($"region '{region}' is not an AWS region name such as us-west-2.");
         }
 
-        // Zones matter only where there is a VPC; the minimal profile ignores them.
+        // Zones matter only where there is a VPC: the full profile, or llm=fargate in either profile (see HasVpc).
         var azs = reader.List("availabilityZones") ?? [region + "a", region + "b"];
-        if (profile == DeploymentProfile.Full)
+        if (profile == DeploymentProfile.Full || llm == LlmBackend.Fargate)
         {
             if (azs.Count != 2 || azs.Distinct(StringComparer.Ordinal).Count() != 2)
             {

@@ -249,6 +249,24 @@ public sealed class DeploymentSettingsTests(SynthFixture fixture)
         }).Region);
 
     [Fact]
+    public void AvailabilityZones_AreCheckedForMinimalWithFargate_WhichHasAVpc() =>
+        Assert.Contains("are not zones of region eu-west-1", Fails(new()
+        {
+            ["profile"] = "minimal",
+            ["llm"] = "fargate",
+            ["region"] = "eu-west-1",
+            ["availabilityZones"] = "us-west-2a,us-west-2b",
+        }).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void EveryContextKey_IsDocumentedInTheArchitectureGuide()
+    {
+        var guide = File.ReadAllText(Path.Combine(ChatBotApp.FindRepositoryRoot()!, "docs", "architecture.md"));
+
+        Assert.All(DeploymentSettings.Keys.Keys, key => Assert.Contains($"`{key}`", guide, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void AvailabilityZones_MustBeTwo() =>
         Assert.Contains("exactly two different zones", Fails(new() { ["availabilityZones"] = "us-west-2a" }).Message, StringComparison.Ordinal);
 
