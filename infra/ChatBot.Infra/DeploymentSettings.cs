@@ -45,6 +45,11 @@ public sealed record DeploymentSettings
     public const string DefaultRegion = "us-west-2";
     public const string ApiPublishCommand =
         "dotnet publish src/ChatBot.Api -c Release -r linux-arm64 --self-contained false -p:PublishReadyToRun=true -o artifacts/api";
+    public const string WebBuildCommand = "npm ci --prefix frontend && npm run build --prefix frontend";
+
+    /// <summary>The apphost that <c>dotnet publish</c> writes; the Lambda handler names it (see ApiFunction).</summary>
+    public const string ApiExecutableName = "ChatBot.Api";
+
     public const int DefaultFargateMinTasks = 1;
     public const int DefaultFargateMaxTasks = 3;
 
@@ -64,11 +69,6 @@ public sealed record DeploymentSettings
         ["lambdaMemoryMb"] = [LlmBackend.Lambda],
         ["lambdaStorageMb"] = [LlmBackend.Lambda],
     };
-
-    public const string WebBuildCommand = "npm ci --prefix frontend && npm run build --prefix frontend";
-
-    /// <summary>The apphost that <c>dotnet publish</c> writes; the Lambda handler names it (see ApiFunction).</summary>
-    public const string ApiExecutableName = "ChatBot.Api";
 
     /// <summary>The context keys this app reads, with what each means. Shown in error messages.</summary>
     public static readonly IReadOnlyDictionary<string, string> Keys = new Dictionary<string, string>

@@ -71,6 +71,7 @@ public sealed class LlamaServer : Construct
         network.FunctionSecurityGroup.Connections.AllowTo(SecurityGroup, Amazon.CDK.AWS.EC2.Port.Tcp(Port), "API function to llama-server");
         // ghcr.io, the model host and CloudWatch Logs are all HTTPS; DNS goes to the VPC resolver, which no rule governs.
         SecurityGroup.AddEgressRule(Peer.AnyIpv4(), Amazon.CDK.AWS.EC2.Port.Tcp(Network.HttpsPort), "Image, model download and logs over HTTPS");
+
         Namespace = new PrivateDnsNamespace(this, "Namespace", new PrivateDnsNamespaceProps
         {
             Name = props.NamespaceName,
