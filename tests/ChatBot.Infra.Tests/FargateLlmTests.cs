@@ -57,6 +57,25 @@ public sealed class FargateLlmTests(SynthFixture fixture)
     }
 
     [Fact]
+    public void SecurityGroupRules_Minimal_AreExactlyDynamoDbAndLlamaServer_WithNoCache()
+    {
+        var s = fixture.MinimalFargate;
+        var network = s.Stack.Network!;
+        var function = Group(s, network.FunctionSecurityGroup);
+        var llm = Group(s, s.Stack.LlamaServer!.SecurityGroup);
+        var dynamo = "${" + Cfn.LogicalId(s.Stack, network.Node.FindChild("DynamoDbPrefixList")) + ".PrefixLists.0.PrefixListId}";
+
+        Assert.Null(network.CacheSecurityGroup);
+        Assert.Equal(new[]
+        {
+            $"{function} -> tcp 443 -> prefix-list {dynamo}",
+            $"{function} -> tcp 8080 -> sg {llm}",
+        }.Order(), Rules(s, "AWS::EC2::SecurityGroupEgress"));
+        Assert.Equal([$"{llm} <- tcp 8080 <- sg {function}"], Rules(s, "AWS::EC2::SecurityGroupIngress"));
+        s.Template.ResourceCountIs("AWS::EC2::SecurityGroup", 2);
+    }
+
+    [Fact]
     public void SecurityGroups_NoGroupAdmitsAnythingButAnotherGroup_InEitherProfile()
     {
         foreach (var synthesis in fixture.Fargate)
