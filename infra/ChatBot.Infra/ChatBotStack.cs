@@ -149,6 +149,7 @@ public sealed class ChatBotStack : Stack
 
     /// <summary>llm=lambda: the model object in S3.</summary>
     public ModelStore? Models { get; private set; }
+
     public UserDirectory Users { get; }
     public ApiFunction Backend { get; }
     public ChatApi Api { get; }
