@@ -14,7 +14,9 @@ public sealed class ApiFunctionProps
     /// <summary>The <c>dotnet publish</c> output for linux-arm64 (framework-dependent, ReadyToRun).</summary>
     public required string PackagePath { get; init; }
     public required ITable Table { get; init; }
-    public required BedrockModelAccess Model { get; init; }
+
+    /// <summary>Which model backend the app uses: its <c>Llm__*</c> settings, and what the role may call or read.</summary>
+    public required ApiModelBackend Backend { get; init; }
 
     /// <summary>A StackExchange.Redis configuration string, or null to use the in-process cache.</summary>
     public string? RedisConfiguration { get; init; }
@@ -89,10 +91,12 @@ public sealed class ApiFunction : Construct
             ["Storage__Provider"] = "DynamoDb",
             ["Storage__DynamoDb__TableName"] = props.Table.TableName,
             ["Storage__DynamoDb__CursorKey"] = CursorKey.GetResponseField("RandomPassword"),
-            ["Llm__Provider"] = "Bedrock",
-            ["Llm__ModelId"] = props.Model.ModelId,
-            ["Llm__Region"] = stack.Region,
         };
+        foreach (var (key, value) in props.Backend.Environment)
+        {
+            environment[key] = value;
+        }
+
         if (props.RedisConfiguration is null)
         {
             environment["Cache__Provider"] = "Memory";
@@ -117,7 +121,8 @@ public sealed class ApiFunction : Construct
                 LayerVersion.FromLayerVersionArn(this, "WebAdapter",
                     $"arn:{stack.Partition}:lambda:{stack.Region}:{WebAdapterLayerAccount}:layer:LambdaAdapterLayerArm64:{WebAdapterLayerVersion}"),
             ],
-            MemorySize = MemorySizeMb,
+            MemorySize = props.Backend.MemorySizeMb ?? MemorySizeMb,
+            EphemeralStorageSize = props.Backend.EphemeralStorageMb is { } storage ? Size.Mebibytes(storage) : null,
             Timeout = AnswerTimeout,
             Environment = environment,
             ReservedConcurrentExecutions = props.ReservedConcurrency,
@@ -132,12 +137,26 @@ public sealed class ApiFunction : Construct
         props.Table.GrantReadWriteData(Function);
 
         // Bedrock: invoke the one configured model (and, for an inference profile, where it routes).
-        Function.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
+        if (props.Backend.Bedrock is { } bedrock)
         {
-            Sid = "InvokeConfiguredModel",
-            Actions = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
-            Resources = props.Model.ResourceArns(stack.Account).ToArray(),
-        }));
+            Function.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
+            {
+                Sid = "InvokeConfiguredModel",
+                Actions = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+                Resources = bedrock.ResourceArns(stack.Account).ToArray(),
+            }));
+        }
+
+        // In-Lambda model: read the one model object (ranged GETs need only s3:GetObject), no listing, no other key.
+        if (props.Backend.ModelObjectArn is { } modelObject)
+        {
+            Function.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
+            {
+                Sid = "ReadTheModelObject",
+                Actions = ["s3:GetObject"],
+                Resources = [modelObject],
+            }));
+        }
 
         const string managed = "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/";
         Nag.Suppress(Function.Role!, props.Network is null
@@ -213,4 +232,64 @@ public sealed class ApiFunction : Construct
 
         return key;
     }
+}
+
+/// <summary>
+/// How the API reaches its model: the <c>Llm__*</c> environment the app reads, and the one grant it needs.
+/// Built by <see cref="ChatBotStack"/> from the <c>llm</c> context value.
+/// </summary>
+public sealed record ApiModelBackend
+{
+    public required IReadOnlyDictionary<string, string> Environment { get; init; }
+
+    /// <summary>llm=bedrock: the model the role may invoke.</summary>
+    public BedrockModelAccess? Bedrock { get; init; }
+
+    /// <summary>llm=lambda: the S3 object the role may read.</summary>
+    public string? ModelObjectArn { get; init; }
+
+    /// <summary>Null keeps <see cref="ApiFunction.MemorySizeMb"/>; the in-Lambda model needs more (its vCPUs run it).</summary>
+    public int? MemorySizeMb { get; init; }
+
+    /// <summary>Null keeps Lambda's 512 MB /tmp; the in-Lambda model is copied there.</summary>
+    public int? EphemeralStorageMb { get; init; }
+
+    public static ApiModelBackend ForBedrock(BedrockModelAccess model, string region) => new()
+    {
+        Environment = new Dictionary<string, string>
+        {
+            ["Llm__Provider"] = "Bedrock",
+            ["Llm__ModelId"] = model.ModelId,
+            ["Llm__Region"] = region,
+        },
+        Bedrock = model,
+    };
+
+    /// <summary>Option A: llama-server's OpenAI-compatible API, inside the VPC.</summary>
+    public static ApiModelBackend ForLlamaServer(LlamaServer server, SelfHostedModel model) => new()
+    {
+        Environment = new Dictionary<string, string>
+        {
+            ["Llm__Provider"] = "OpenAI",
+            ["Llm__Endpoint"] = server.Endpoint,
+            ["Llm__ModelId"] = model.Name,
+        },
+    };
+
+    /// <summary>Option B: LLamaSharp in the function, which copies the model from S3 to /tmp on a cold start.</summary>
+    public static ApiModelBackend ForInLambdaModel(ModelStore store, int memorySizeMb, int ephemeralStorageMb) => new()
+    {
+        Environment = new Dictionary<string, string>
+        {
+            ["Llm__Provider"] = "LlamaSharp",
+            ["Llm__ModelS3Uri"] = store.Location.Uri,
+            ["Llm__ModelPath"] = ModelPath,
+        },
+        ModelObjectArn = store.ObjectArn,
+        MemorySizeMb = memorySizeMb,
+        EphemeralStorageMb = ephemeralStorageMb,
+    };
+
+    /// <summary>Where the app keeps the model on a warm instance: /tmp is the only writable disk on Lambda.</summary>
+    public const string ModelPath = "/tmp/model.gguf";
 }

@@ -21,9 +21,16 @@ public sealed class ChatBotStack : Stack
         var removal = settings.Destroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
         var retention = settings.LogRetention;
 
-        // Full profile: a VPC without NAT, reaching AWS services through endpoints only.
-        Network = settings.IsFull
-            ? new Network(this, "Network", new NetworkProps { AvailabilityZones = settings.AvailabilityZones })
+        // Full profile (and llm=fargate): the function in a VPC without NAT, reaching AWS services through endpoints only.
+        Network = settings.HasVpc
+            ? new Network(this, "Network", new NetworkProps
+            {
+                AvailabilityZones = settings.AvailabilityZones,
+                Cache = settings.IsFull,
+                BedrockEndpoint = settings.Llm == LlmBackend.Bedrock,
+                S3Endpoint = settings.Llm == LlmBackend.Lambda,
+                PublicSubnets = settings.Llm == LlmBackend.Fargate,
+            })
             : null;
 
         // Conversations and messages: the source of truth.
@@ -39,7 +46,7 @@ public sealed class ChatBotStack : Stack
         }));
 
         // Full profile: recent context per conversation, so a normal turn reads no DynamoDB.
-        Cache = Network is null
+        Cache = Network?.CacheSecurityGroup is null
             ? null
             : new ContextCache(this, "ContextCache", new ContextCacheProps
             {
@@ -58,18 +65,32 @@ public sealed class ChatBotStack : Stack
             RemovalPolicy = removal,
         });
 
+        // The model the API talks to: Bedrock, llama-server on Fargate (option A) or a GGUF inside the function (option B).
+        var backend = settings.Llm switch
+        {
+            LlmBackend.Fargate => ApiModelBackend.ForLlamaServer(AddLlamaServer(settings, removal), settings.SelfHostedModel!),
+            LlmBackend.Lambda => ApiModelBackend.ForInLambdaModel(AddModelStore(settings, removal), settings.LambdaMemoryMb, settings.LambdaStorageMb),
+            _ => ApiModelBackend.ForBedrock(settings.Model!, settings.Region),
+        };
+
         // The ASP.NET app on Lambda, behind the Lambda Web Adapter.
         Backend = new ApiFunction(this, "ApiFunction", new ApiFunctionProps
         {
             PackagePath = settings.ApiPackagePath,
             Table = Table.Table,
-            Model = settings.Model,
+            Backend = backend,
             RedisConfiguration = Cache?.RedisConfiguration,
             Network = Network,
             ReservedConcurrency = settings.ReservedConcurrency,
             LogRetention = retention,
             LogRemovalPolicy = removal,
         });
+
+        // A cold start must find the model in place: the function changes only after the deploy-time copy is done.
+        if (Models?.Copy is { } copy)
+        {
+            Backend.Function.Node.AddDependency(copy);
+        }
 
         // The REST API: Cognito authorizer, throttling, access logs, streaming integration.
         Api = new ChatApi(this, "Api", new ChatApiProps
@@ -122,10 +143,54 @@ public sealed class ChatBotStack : Stack
     public Network? Network { get; }
     public ConversationTable Table { get; }
     public ContextCache? Cache { get; }
+
+    /// <summary>llm=fargate: llama-server on ECS Fargate.</summary>
+    public LlamaServer? LlamaServer { get; private set; }
+
+    /// <summary>llm=lambda: the model object in S3.</summary>
+    public ModelStore? Models { get; private set; }
+
     public UserDirectory Users { get; }
     public ApiFunction Backend { get; }
     public ChatApi Api { get; }
     public Website Site { get; }
+
+    private LlamaServer AddLlamaServer(DeploymentSettings settings, RemovalPolicy removal)
+    {
+        LlamaServer = new LlamaServer(this, "LlamaServer", new LlamaServerProps
+        {
+            Network = Network!,
+            Model = settings.SelfHostedModel!,
+            NamespaceName = settings.StackName.ToLowerInvariant() + ".internal",
+            MinTasks = settings.FargateMinTasks,
+            MaxTasks = settings.FargateMaxTasks,
+            Architecture = settings.FargateArchitecture,
+            LogRetention = settings.LogRetention,
+            LogRemovalPolicy = removal,
+        });
+        return LlamaServer;
+    }
+
+    private ModelStore AddModelStore(DeploymentSettings settings, RemovalPolicy removal)
+    {
+        Models = new ModelStore(this, "Models", new ModelStoreProps
+        {
+            Model = settings.SelfHostedModel!,
+            ExistingObject = settings.ModelS3Object,
+            RemovalPolicy = removal,
+            LogRetention = settings.LogRetention,
+        });
+
+        // Full profile: the S3 gateway endpoint reaches the model object only, whoever asks.
+        Network?.S3Endpoint?.AddToPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "TheModelObjectOnly",
+            Principals = [new AnyPrincipal()],
+            Actions = ["s3:GetObject"],
+            Resources = [Models.ObjectArn],
+        }));
+        return Models;
+    }
 
     private void AddOutputs(DeploymentSettings settings, string clientId)
     {

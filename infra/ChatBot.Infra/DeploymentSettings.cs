@@ -17,7 +17,21 @@ public enum DeploymentProfile
 /// <summary>Which model backend the API uses.</summary>
 public enum LlmBackend
 {
+    /// <summary>Amazon Bedrock, billed per token.</summary>
     Bedrock,
+
+    /// <summary>Option A: llama.cpp's llama-server on ECS Fargate, reached through Cloud Map (see LlamaServer).</summary>
+    Fargate,
+
+    /// <summary>Option B: a GGUF model run inside the API function by LLamaSharp, read from S3 (see ModelStore).</summary>
+    Lambda,
+}
+
+/// <summary>Processor architecture of the llama.cpp tasks.</summary>
+public enum TaskArchitecture
+{
+    Arm64,
+    X86_64,
 }
 
 /// <summary>
@@ -36,14 +50,41 @@ public sealed record DeploymentSettings
     /// <summary>The apphost that <c>dotnet publish</c> writes; the Lambda handler names it (see ApiFunction).</summary>
     public const string ApiExecutableName = "ChatBot.Api";
 
+    public const int DefaultFargateMinTasks = 1;
+    public const int DefaultFargateMaxTasks = 3;
+
+    /// <summary>Lambda gives one vCPU per 1,769 MB: 7,076 MB is exactly four (see docs/decisions/0008).</summary>
+    public const int DefaultLambdaMemoryMb = 7076;
+    public const int DefaultLambdaStorageMb = 4096;
+
+    /// <summary>Context keys that belong to one backend only; setting one for another backend is a mistake.</summary>
+    private static readonly IReadOnlyDictionary<string, LlmBackend[]> BackendKeys = new Dictionary<string, LlmBackend[]>
+    {
+        ["inferenceRegions"] = [LlmBackend.Bedrock],
+        ["model"] = [LlmBackend.Fargate, LlmBackend.Lambda],
+        ["modelS3Uri"] = [LlmBackend.Lambda],
+        ["fargateMinTasks"] = [LlmBackend.Fargate],
+        ["fargateMaxTasks"] = [LlmBackend.Fargate],
+        ["fargateArchitecture"] = [LlmBackend.Fargate],
+        ["lambdaMemoryMb"] = [LlmBackend.Lambda],
+        ["lambdaStorageMb"] = [LlmBackend.Lambda],
+    };
+
     /// <summary>The context keys this app reads, with what each means. Shown in error messages.</summary>
     public static readonly IReadOnlyDictionary<string, string> Keys = new Dictionary<string, string>
     {
         ["stackName"] = "CloudFormation stack name (default ChatBot)",
         ["profile"] = "full (default) | minimal",
-        ["llm"] = "bedrock (default); fargate and lambda are planned",
+        ["llm"] = "bedrock (default) | fargate (llama.cpp on ECS Fargate) | lambda (GGUF model inside the API function)",
         ["modelId"] = $"Bedrock model or inference profile id (default {DefaultModelId})",
-        ["inferenceRegions"] = "regions a cross-Region inference profile routes to (default: by its geography prefix)",
+        ["inferenceRegions"] = "regions a cross-Region inference profile routes to (default: by its geography prefix); llm=bedrock only",
+        ["model"] = $"llm=fargate|lambda: a GGUF https URL, or a Hugging Face <owner>/<repo>/<file>.gguf (default {SelfHostedModel.Default})",
+        ["modelS3Uri"] = "llm=lambda: s3://<bucket>/<key> of a GGUF you uploaded; the stack then downloads nothing",
+        ["fargateMinTasks"] = $"llm=fargate: fewest llama.cpp tasks, at least 1 (default {DefaultFargateMinTasks})",
+        ["fargateMaxTasks"] = $"llm=fargate: most llama.cpp tasks under load (default {DefaultFargateMaxTasks})",
+        ["fargateArchitecture"] = "llm=fargate: arm64 (default) | x86_64, the llama.cpp task's processor",
+        ["lambdaMemoryMb"] = $"llm=lambda: API function memory in MB, which sets its vCPUs (default {DefaultLambdaMemoryMb} = 4 vCPUs)",
+        ["lambdaStorageMb"] = $"llm=lambda: API function /tmp size in MB, room for the model (default {DefaultLambdaStorageMb})",
         ["region"] = $"deployment region (default {DefaultRegion})",
         ["availabilityZones"] = "two AZs of that region (default: <region>a,<region>b)",
         ["destroy"] = "true deletes data on cdk destroy (default false: retain)",
@@ -72,7 +113,21 @@ public sealed record DeploymentSettings
     public required string StackName { get; init; }
     public required DeploymentProfile Profile { get; init; }
     public required LlmBackend Llm { get; init; }
-    public required BedrockModelAccess Model { get; init; }
+
+    /// <summary>The Bedrock model (llm=bedrock), else null.</summary>
+    public required BedrockModelAccess? Model { get; init; }
+
+    /// <summary>The GGUF model (llm=fargate or lambda), else null.</summary>
+    public required SelfHostedModel? SelfHostedModel { get; init; }
+
+    /// <summary>llm=lambda: a model the user already put in S3, or null to let the stack fetch <see cref="SelfHostedModel"/>.</summary>
+    public required S3ObjectLocation? ModelS3Object { get; init; }
+
+    public required int FargateMinTasks { get; init; }
+    public required int FargateMaxTasks { get; init; }
+    public required TaskArchitecture FargateArchitecture { get; init; }
+    public required int LambdaMemoryMb { get; init; }
+    public required int LambdaStorageMb { get; init; }
     public required string Region { get; init; }
     public required IReadOnlyList<string> AvailabilityZones { get; init; }
     public required bool Destroy { get; init; }
@@ -90,6 +145,12 @@ public sealed record DeploymentSettings
     public required int CacheMaxEcpuPerSecond { get; init; }
 
     public bool IsFull => Profile == DeploymentProfile.Full;
+
+    /// <summary>
+    /// The full profile always has a VPC. llm=fargate needs one in either profile: the API reaches llama-server at a
+    /// private address, so the function must sit in the same VPC.
+    /// </summary>
+    public bool HasVpc => IsFull || Llm == LlmBackend.Fargate;
 
     /// <summary>
     /// Reads and validates every setting. All problems are reported together.
@@ -119,14 +180,21 @@ public sealed record DeploymentSettings
             _ => DeploymentProfile.Full,
         };
 
-        var llmValue = reader.String("llm", "bedrock").ToLowerInvariant();
-        if (llmValue is "fargate" or "lambda")
+        var llm = reader.Choice("llm", "bedrock", ["bedrock", "fargate", "lambda"]) switch
         {
-            errors.Add($"llm '{llmValue}' is not implemented yet (self-hosted models come with issue 8). Use -c llm=bedrock.");
-        }
-        else if (llmValue != "bedrock")
+            "fargate" => LlmBackend.Fargate,
+            "lambda" => LlmBackend.Lambda,
+            _ => LlmBackend.Bedrock,
+        };
+        foreach (var (key, backends) in BackendKeys)
         {
-            errors.Add($"llm '{llmValue}' is not valid. Use one of: bedrock (fargate and lambda are planned).");
+            if (tryGetContext(key) is not null && !backends.Contains(llm))
+            {
+                var valid = backends.Select(b => "llm=" + b.ToString().ToLowerInvariant()).ToList();
+                errors.Add(
+                    $"{key} applies only to {string.Join(" or ", valid)}, but llm is {llm.ToString().ToLowerInvariant()}. " +
+                    $"Remove -c {key}, or deploy with -c {valid[0]}.");
+            }
         }
 
         var region = reader.String("region", DefaultRegion);
@@ -135,9 +203,9 @@ public sealed record DeploymentSettings
             errors.Add($"region '{region}' is not an AWS region name such as us-west-2.");
         }
 
-        // Zones matter only where there is a VPC; the minimal profile ignores them.
+        // Zones matter only where there is a VPC: the full profile, or llm=fargate in either profile (see HasVpc).
         var azs = reader.List("availabilityZones") ?? [region + "a", region + "b"];
-        if (profile == DeploymentProfile.Full)
+        if (profile == DeploymentProfile.Full || llm == LlmBackend.Fargate)
         {
             if (azs.Count != 2 || azs.Distinct(StringComparer.Ordinal).Count() != 2)
             {
@@ -151,16 +219,65 @@ public sealed record DeploymentSettings
             }
         }
 
-        var modelId = reader.String("modelId", DefaultModelId);
+        // cdk.json always carries modelId, so it is read only when Bedrock is the backend.
         BedrockModelAccess? model = null;
-        try
+        if (llm == LlmBackend.Bedrock)
         {
-            model = BedrockModelAccess.Create(modelId, region, reader.List("inferenceRegions"));
+            try
+            {
+                model = BedrockModelAccess.Create(reader.String("modelId", DefaultModelId), region, reader.List("inferenceRegions"));
+            }
+            catch (ArgumentException ex)
+            {
+                errors.Add(ex.Message);
+            }
         }
-        catch (ArgumentException ex)
+
+        SelfHostedModel? selfHosted = null;
+        S3ObjectLocation? modelObject = null;
+        if (llm != LlmBackend.Bedrock)
         {
-            errors.Add(ex.Message);
+            var modelValue = reader.String("model", SelfHostedModel.Default);
+            if (SelfHostedModel.TryParse(modelValue, out var parsed))
+            {
+                selfHosted = parsed;
+            }
+            else
+            {
+                errors.Add(
+                    $"model '{modelValue}' is not a GGUF model. Give an https URL ending in .gguf, or a Hugging Face " +
+                    $"<owner>/<repo>/<file>.gguf such as {SelfHostedModel.Default}.");
+            }
+
+            if (tryGetContext("modelS3Uri") is not null)
+            {
+                var uri = reader.String("modelS3Uri", "");
+                if (S3ObjectLocation.TryParse(uri, out var location))
+                {
+                    modelObject = location;
+                }
+                else
+                {
+                    errors.Add($"modelS3Uri '{uri}' is not an S3 object URI. Use s3://<bucket>/<key>.gguf.");
+                }
+            }
         }
+
+        var minTasks = reader.Int("fargateMinTasks", DefaultFargateMinTasks, 1, 20);
+        var maxTasks = reader.Int("fargateMaxTasks", DefaultFargateMaxTasks, 1, 20);
+        if (maxTasks < minTasks)
+        {
+            errors.Add($"fargateMaxTasks ({maxTasks}) must be at least fargateMinTasks ({minTasks}).");
+        }
+
+        var architecture = reader.Choice("fargateArchitecture", "arm64", ["arm64", "x86_64"]) == "x86_64"
+            ? TaskArchitecture.X86_64
+            : TaskArchitecture.Arm64;
+
+        // Lambda's limits: 128-10,240 MB of memory and 512-10,240 MB of /tmp. A GGUF model plus the app needs at least
+        // one whole vCPU (1,769 MB) to answer at a usable speed.
+        var lambdaMemory = reader.Int("lambdaMemoryMb", DefaultLambdaMemoryMb, 1769, 10_240);
+        var lambdaStorage = reader.Int("lambdaStorageMb", DefaultLambdaStorageMb, 512, 10_240);
 
         var destroy = reader.Bool("destroy", false);
 
@@ -220,8 +337,15 @@ public sealed record DeploymentSettings
         {
             StackName = stackName,
             Profile = profile,
-            Llm = LlmBackend.Bedrock,
-            Model = model!,
+            Llm = llm,
+            Model = model,
+            SelfHostedModel = selfHosted,
+            ModelS3Object = modelObject,
+            FargateMinTasks = minTasks,
+            FargateMaxTasks = maxTasks,
+            FargateArchitecture = architecture,
+            LambdaMemoryMb = lambdaMemory,
+            LambdaStorageMb = lambdaStorage,
             Region = region,
             AvailabilityZones = azs,
             Destroy = destroy,

@@ -32,9 +32,18 @@ public sealed class AppTests(SynthFixture fixture, ITestOutputHelper output)
     }
 
     [Fact]
+    public void BadLlmCombination_ThroughTheRealApp_FailsBeforeBuildingAnything()
+    {
+        var error = Assert.Throws<DeploymentSettingsException>(() => ChatBotApp.Create(
+            fixture.Context(new Dictionary<string, object> { ["llm"] = "fargate", ["modelS3Uri"] = "s3://my-models/m.gguf" }), Path.GetTempPath()));
+
+        Assert.Contains("modelS3Uri applies only to llm=lambda, but llm is fargate", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Synth_NeedsNoLookups()
     {
-        foreach (var synthesis in fixture.Both)
+        foreach (var synthesis in fixture.All)
         {
             var manifest = File.ReadAllText(Path.Combine(synthesis.OutDir, "manifest.json"));
             Assert.DoesNotContain("\"missing\"", manifest, StringComparison.Ordinal);
@@ -42,7 +51,7 @@ public sealed class AppTests(SynthFixture fixture, ITestOutputHelper output)
     }
 
     [Fact]
-    public void CdkNag_AwsSolutions_FindsNothingUnsuppressed_InEitherProfile()
+    public void CdkNag_AwsSolutions_FindsNothingUnsuppressed_InAnyProfileAndBackend()
     {
         var nag = Path.Combine(ChatBotApp.FindRepositoryRoot()!, "infra", "nag");
         if (!Directory.Exists(Path.Combine(nag, "node_modules", "cdk-nag")))
@@ -50,7 +59,7 @@ public sealed class AppTests(SynthFixture fixture, ITestOutputHelper output)
             Assert.Equal(0, Run("npm", ["ci", "--no-audit", "--no-fund"], nag));
         }
 
-        var exitCode = Run("node", ["check.js", fixture.Full.OutDir, fixture.Minimal.OutDir], nag);
+        var exitCode = Run("node", ["check.js", .. fixture.All.Select(s => s.OutDir)], nag);
 
         Assert.Equal(0, exitCode);
     }

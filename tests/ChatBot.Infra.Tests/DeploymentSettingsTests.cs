@@ -20,7 +20,8 @@ public sealed class DeploymentSettingsTests(SynthFixture fixture)
         Assert.Equal("ChatBot", settings.StackName);
         Assert.Equal(DeploymentProfile.Full, settings.Profile);
         Assert.Equal(LlmBackend.Bedrock, settings.Llm);
-        Assert.Equal("openai.gpt-oss-20b-1:0", settings.Model.ModelId);
+        Assert.Equal("openai.gpt-oss-20b-1:0", settings.Model!.ModelId);
+        Assert.Null(settings.SelfHostedModel);
         Assert.Equal("us-west-2", settings.Region);
         Assert.Equal(["us-west-2a", "us-west-2b"], settings.AvailabilityZones);
         Assert.False(settings.Destroy);
@@ -48,23 +49,119 @@ public sealed class DeploymentSettingsTests(SynthFixture fixture)
     }
 
     [Theory]
-    [InlineData("fargate")]
-    [InlineData("lambda")]
-    public void Llm_SelfHostedOptions_FailAsNotImplementedYet(string value)
-    {
-        var error = Fails(new() { ["llm"] = value });
-
-        Assert.Contains($"llm '{value}' is not implemented yet", error.Message, StringComparison.Ordinal);
-        Assert.Contains("-c llm=bedrock", error.Message, StringComparison.Ordinal);
-    }
+    [InlineData("bedrock", LlmBackend.Bedrock)]
+    [InlineData("fargate", LlmBackend.Fargate)]
+    [InlineData("LAMBDA", LlmBackend.Lambda)]
+    public void Llm_AcceptsTheThreeBackends(string value, LlmBackend expected) =>
+        Assert.Equal(expected, Read(new() { ["llm"] = value }).Llm);
 
     [Fact]
-    public void Llm_Unknown_FailsWithTheValidChoice()
+    public void Llm_Unknown_FailsWithTheValidChoices()
     {
         var error = Fails(new() { ["llm"] = "openai" });
 
-        Assert.Contains("llm 'openai' is not valid. Use one of: bedrock", error.Message, StringComparison.Ordinal);
+        Assert.Contains("llm 'openai' is not valid. Use one of: bedrock, fargate, lambda", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("fargate")]
+    [InlineData("lambda")]
+    public void SelfHosted_DefaultsToQwen05BInstructQ4KM_AndIgnoresTheBedrockModelId(string llm)
+    {
+        var settings = Read(new() { ["llm"] = llm });
+
+        Assert.Null(settings.Model);
+        Assert.Equal("https://huggingface.co/Qwen/Qwen2.5-0.5B-Instruct-GGUF/resolve/main/qwen2.5-0.5b-instruct-q4_k_m.gguf", settings.SelfHostedModel!.Url);
+        Assert.Equal("Qwen/Qwen2.5-0.5B-Instruct-GGUF", settings.SelfHostedModel.HuggingFaceRepo);
+        Assert.Equal("qwen2.5-0.5b-instruct-q4_k_m", settings.SelfHostedModel.Name);
+        Assert.Null(settings.ModelS3Object);
+        Assert.Equal(1, settings.FargateMinTasks);
+        Assert.Equal(3, settings.FargateMaxTasks);
+        Assert.Equal(TaskArchitecture.Arm64, settings.FargateArchitecture);
+        Assert.Equal(7076, settings.LambdaMemoryMb);
+        Assert.Equal(4096, settings.LambdaStorageMb);
+    }
+
+    [Fact]
+    public void Model_AsAnyHttpsGgufUrl_IsFetchedByUrl()
+    {
+        var model = Read(new() { ["llm"] = "fargate", ["model"] = "https://example.com/models/tiny-q8_0.gguf" }).SelfHostedModel!;
+
+        Assert.Equal("https://example.com/models/tiny-q8_0.gguf", model.Url);
+        Assert.Null(model.HuggingFaceRepo);
+        Assert.Equal("tiny-q8_0", model.Name);
+    }
+
+    [Fact]
+    public void Model_AsAHuggingFaceFileInAFolder_KeepsThePath()
+    {
+        var model = Read(new() { ["llm"] = "lambda", ["model"] = "owner/repo-GGUF/Q4_K_M/model-q4_k_m.gguf" }).SelfHostedModel!;
+
+        Assert.Equal("https://huggingface.co/owner/repo-GGUF/resolve/main/Q4_K_M/model-q4_k_m.gguf", model.Url);
+        Assert.Equal("Q4_K_M/model-q4_k_m.gguf", model.HuggingFacePath);
+        Assert.Equal("model-q4_k_m.gguf", model.FileName);
+    }
+
+    [Theory]
+    [InlineData("http://example.com/model.gguf")]
+    [InlineData("https://example.com/model.bin")]
+    [InlineData("owner/repo")]
+    [InlineData("owner/../x.gguf")]
+    public void Model_NotAnHttpsGgufOrHuggingFaceFile_Fails(string value) =>
+        Assert.Contains($"model '{value}' is not a GGUF model", Fails(new() { ["llm"] = "fargate", ["model"] = value }).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void ModelS3Uri_IsParsedIntoBucketAndKey()
+    {
+        var location = Read(new() { ["llm"] = "lambda", ["modelS3Uri"] = "s3://my-models/qwen/model.gguf" }).ModelS3Object!;
+
+        Assert.Equal(new S3ObjectLocation("my-models", "qwen/model.gguf"), location);
+    }
+
+    [Theory]
+    [InlineData("s3://my-models/")]
+    [InlineData("s3://my-models/models/*")]
+    [InlineData("https://my-models.s3.amazonaws.com/model.gguf")]
+    public void ModelS3Uri_NotOneObject_Fails(string value) =>
+        Assert.Contains($"modelS3Uri '{value}' is not an S3 object URI", Fails(new() { ["llm"] = "lambda", ["modelS3Uri"] = value }).Message, StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("bedrock", "model", "x/y/z.gguf", "model applies only to llm=fargate or llm=lambda, but llm is bedrock")]
+    [InlineData("fargate", "modelS3Uri", "s3://b-b/k.gguf", "modelS3Uri applies only to llm=lambda, but llm is fargate")]
+    [InlineData("lambda", "fargateMaxTasks", "4", "fargateMaxTasks applies only to llm=fargate, but llm is lambda")]
+    [InlineData("fargate", "lambdaMemoryMb", "10240", "lambdaMemoryMb applies only to llm=lambda, but llm is fargate")]
+    [InlineData("lambda", "inferenceRegions", "us-east-1", "inferenceRegions applies only to llm=bedrock, but llm is lambda")]
+    public void BackendKey_WithAnotherBackend_FailsAsABadCombination(string llm, string key, string value, string message)
+    {
+        var error = Fails(new() { ["llm"] = llm, [key] = value });
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.Contains($"Remove -c {key}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FargateTasks_MaxBelowMin_Fails() =>
+        Assert.Contains("fargateMaxTasks (1) must be at least fargateMinTasks (2)",
+            Fails(new() { ["llm"] = "fargate", ["fargateMinTasks"] = "2", ["fargateMaxTasks"] = "1" }).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void FargateMinTasks_Zero_FailsBecauseCpuScalingCannotStartFromZero() =>
+        Assert.Contains("fargateMinTasks '0' is not valid. Use a whole number from 1 to 20.",
+            Fails(new() { ["llm"] = "fargate", ["fargateMinTasks"] = "0" }).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void LambdaSizes_OutsideLambdasLimits_Fail()
+    {
+        var error = Fails(new() { ["llm"] = "lambda", ["lambdaMemoryMb"] = "20000", ["lambdaStorageMb"] = "100" });
+
+        Assert.Contains("lambdaMemoryMb '20000' is not valid. Use a whole number from 1769 to 10240.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("lambdaStorageMb '100' is not valid. Use a whole number from 512 to 10240.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FargateArchitecture_Unknown_Fails() =>
+        Assert.Contains("fargateArchitecture 'gpu' is not valid. Use one of: arm64, x86_64",
+            Fails(new() { ["llm"] = "fargate", ["fargateArchitecture"] = "gpu" }).Message, StringComparison.Ordinal);
 
     [Theory]
     [InlineData("true", true)]
@@ -152,6 +249,24 @@ public sealed class DeploymentSettingsTests(SynthFixture fixture)
         }).Region);
 
     [Fact]
+    public void AvailabilityZones_AreCheckedForMinimalWithFargate_WhichHasAVpc() =>
+        Assert.Contains("are not zones of region eu-west-1", Fails(new()
+        {
+            ["profile"] = "minimal",
+            ["llm"] = "fargate",
+            ["region"] = "eu-west-1",
+            ["availabilityZones"] = "us-west-2a,us-west-2b",
+        }).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void EveryContextKey_IsDocumentedInTheArchitectureGuide()
+    {
+        var guide = File.ReadAllText(Path.Combine(ChatBotApp.FindRepositoryRoot()!, "docs", "architecture.md"));
+
+        Assert.All(DeploymentSettings.Keys.Keys, key => Assert.Contains($"`{key}`", guide, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void AvailabilityZones_MustBeTwo() =>
         Assert.Contains("exactly two different zones", Fails(new() { ["availabilityZones"] = "us-west-2a" }).Message, StringComparison.Ordinal);
 
@@ -206,7 +321,7 @@ public sealed class DeploymentSettingsTests(SynthFixture fixture)
     [Fact]
     public void SeveralBadValues_AreAllReportedAtOnce()
     {
-        var error = Fails(new() { ["profile"] = "huge", ["llm"] = "fargate", ["destroy"] = "maybe" });
+        var error = Fails(new() { ["profile"] = "huge", ["llm"] = "gpu", ["destroy"] = "maybe" });
 
         Assert.Equal(3, error.Problems.Count);
         Assert.StartsWith("Invalid ChatBot deployment settings:", error.Message, StringComparison.Ordinal);

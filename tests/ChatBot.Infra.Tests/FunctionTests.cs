@@ -130,7 +130,7 @@ public sealed class FunctionTests(SynthFixture fixture)
     [Fact]
     public void AuthMode_IsApiGatewayEverywhere_AndDevelopmentModeIsNeverSet()
     {
-        foreach (var synthesis in fixture.Both)
+        foreach (var synthesis in fixture.All)
         {
             Assert.Equal("ApiGateway", Environment(synthesis)["Auth__Mode"]);
 

@@ -66,7 +66,7 @@ public sealed class IamTests(SynthFixture fixture)
     [Fact]
     public void WildcardResources_AppearOnlyWhereAwsAllowsNothingNarrower()
     {
-        foreach (var synthesis in fixture.Both)
+        foreach (var synthesis in fixture.All)
         {
             var wildcardActions = synthesis.OfType("AWS::IAM::Policy").Values
                 .SelectMany(p => p["Properties"]!["PolicyDocument"]!["Statement"]!.AsArray())

@@ -7,7 +7,7 @@ public sealed class NetworkTests(SynthFixture fixture)
 {
     private Synthesis Full => fixture.Full;
 
-    private string Id(Constructs.IConstruct construct) => Cfn.LogicalId(Full.Stack, construct);
+    private string Id(Constructs.IConstruct? construct) => Cfn.LogicalId(Full.Stack, construct!);
 
     [Fact]
     public void Vpc_HasNoNatGatewayAndNoInternetPath()
@@ -61,7 +61,7 @@ public sealed class NetworkTests(SynthFixture fixture)
     public void SecurityGroupRules_AreExactlyFunctionToCacheEndpointsAndDynamoDb()
     {
         var network = Full.Stack.Network!;
-        string Group(Constructs.IConstruct sg) => "${" + Id(sg) + ".GroupId}";
+        string Group(Constructs.IConstruct? sg) => "${" + Id(sg) + ".GroupId}";
         var function = Group(network.FunctionSecurityGroup);
         var cache = Group(network.CacheSecurityGroup);
         var endpoints = Group(network.EndpointSecurityGroup);

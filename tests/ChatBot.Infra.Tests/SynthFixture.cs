@@ -31,9 +31,11 @@ public sealed class Synthesis
 }
 
 /// <summary>
-/// Synthesizes each profile once for the whole test run (jsii starts Node, so synth takes seconds):
+/// Synthesizes each profile × llm combination once for the whole test run (jsii starts Node, so synth takes seconds):
 /// <c>full</c> with the defaults from cdk.json, and <c>minimal</c> with <c>destroy=true</c>, deployed to us-east-1
 /// with a cross-Region inference profile, so the two synths also cover the other removal policy and Bedrock shape.
+/// The self-hosted ones vary the same way: full with every default, minimal with the non-default choices (a plain
+/// model URL, x86_64 and 2-5 tasks for Fargate; a model the user uploaded for Lambda).
 /// The API package and the frontend are tiny placeholders in a temp folder, passed through context.
 /// </summary>
 public sealed class SynthFixture : IDisposable
@@ -56,7 +58,29 @@ public sealed class SynthFixture : IDisposable
             ["region"] = MinimalRegion,
             ["modelId"] = MinimalModelId,
         });
+        FullFargate = Synthesize("full-fargate", new Dictionary<string, object> { ["llm"] = "fargate" });
+        MinimalFargate = Synthesize("minimal-fargate", new Dictionary<string, object>
+        {
+            ["profile"] = "minimal",
+            ["llm"] = "fargate",
+            ["model"] = MinimalFargateModelUrl,
+            ["fargateMinTasks"] = "2",
+            ["fargateMaxTasks"] = "5",
+            ["fargateArchitecture"] = "x86_64",
+        });
+        FullLambda = Synthesize("full-lambda", new Dictionary<string, object> { ["llm"] = "lambda" });
+        MinimalLambda = Synthesize("minimal-lambda", new Dictionary<string, object>
+        {
+            ["profile"] = "minimal",
+            ["llm"] = "lambda",
+            ["modelS3Uri"] = MinimalLambdaModelS3Uri,
+            ["lambdaMemoryMb"] = "10240",
+            ["lambdaStorageMb"] = "2048",
+        });
     }
+
+    public const string MinimalFargateModelUrl = "https://models.example.com/gguf/tiny-chat-q8_0.gguf";
+    public const string MinimalLambdaModelS3Uri = "s3://my-models/qwen/model.gguf";
 
     public const string MinimalRegion = "us-east-1";
     public const string MinimalModelId = "us.meta.llama3-3-70b-instruct-v1:0";
@@ -66,6 +90,15 @@ public sealed class SynthFixture : IDisposable
     public Synthesis Full { get; }
     public Synthesis Minimal { get; }
     public IEnumerable<Synthesis> Both => [Full, Minimal];
+    public Synthesis FullFargate { get; }
+    public Synthesis MinimalFargate { get; }
+    public Synthesis FullLambda { get; }
+    public Synthesis MinimalLambda { get; }
+    public IEnumerable<Synthesis> Fargate => [FullFargate, MinimalFargate];
+    public IEnumerable<Synthesis> Lambda => [FullLambda, MinimalLambda];
+
+    /// <summary>Every combination, Bedrock first.</summary>
+    public IEnumerable<Synthesis> All => [Full, Minimal, FullFargate, MinimalFargate, FullLambda, MinimalLambda];
 
     /// <summary>Context every synth needs: the placeholder folders, plus the test's own overrides.</summary>
     public Dictionary<string, object> Context(IDictionary<string, object>? overrides = null)
