@@ -3,9 +3,10 @@ using Microsoft.Extensions.Options;
 
 namespace ChatBot.Llm.LlamaSharp.Download;
 
-// Decides which model file to load: Llm:ModelPath when set, otherwise the default model in the user's cache,
+// Decides which model file to load: with Llm:ModelS3Uri, the S3 object copied to Llm:ModelPath (once: a complete copy
+// already there is used as it is); else Llm:ModelPath when set; otherwise the default model in the user's cache,
 // downloaded there on first run.
-internal sealed class ModelFileResolver(IOptions<LlamaSharpOptions> options, IHttpClientFactory httpClientFactory, ILoggerFactory loggerFactory)
+internal sealed class ModelFileResolver(IOptions<LlamaSharpOptions> options, IHttpClientFactory httpClientFactory, S3ModelSource s3, ILoggerFactory loggerFactory)
 {
     public const string HttpClientName = "ChatBot.Llm.ModelDownloader";
 
@@ -15,6 +16,14 @@ internal sealed class ModelFileResolver(IOptions<LlamaSharpOptions> options, IHt
     public async Task<string> ResolveAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
+        if (!string.IsNullOrWhiteSpace(settings.ModelS3Uri))
+        {
+            // Only a finished copy is ever at ModelPath (the fetch writes "<path>.partial" and renames it).
+            if (!File.Exists(settings.ModelPath) || !await ModelDownloader.StartsWithGgufMagicAsync(settings.ModelPath, cancellationToken))
+                await s3.FetchAsync(settings, settings.ModelPath!, cancellationToken);
+            return settings.ModelPath!;
+        }
+
         if (!string.IsNullOrWhiteSpace(settings.ModelPath))
             return settings.ModelPath;
 
