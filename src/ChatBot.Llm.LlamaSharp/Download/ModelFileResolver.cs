@@ -18,9 +18,7 @@ internal sealed class ModelFileResolver(IOptions<LlamaSharpOptions> options, IHt
         var settings = options.Value;
         if (!string.IsNullOrWhiteSpace(settings.ModelS3Uri))
         {
-            // Only a finished copy is ever at ModelPath (the fetch writes "<path>.partial" and renames it).
-            if (!File.Exists(settings.ModelPath) || !await ModelDownloader.StartsWithGgufMagicAsync(settings.ModelPath, cancellationToken))
-                await s3.FetchAsync(settings, settings.ModelPath!, cancellationToken);
+            await s3.FetchAsync(settings, settings.ModelPath!, cancellationToken);
             return settings.ModelPath!;
         }
 

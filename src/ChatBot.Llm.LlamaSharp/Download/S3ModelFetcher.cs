@@ -6,6 +6,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Win32.SafeHandles;
 
 namespace ChatBot.Llm.LlamaSharp.Download;
 
@@ -13,8 +14,12 @@ namespace ChatBot.Llm.LlamaSharp.Download;
 //
 // The object is read as fixed-size byte ranges, several at once, each written at its own offset into
 // "<file>.partial"; the file is moved into place only when every byte arrived and it starts with the GGUF magic, so
-// ModelPath never holds half a model. Every range asks for the ETag the first HEAD saw, so an object replaced
+// the destination never holds half a model. Every range asks for the ETag the first HEAD saw, so an object replaced
 // mid-copy fails the copy instead of mixing two models. A range that breaks off is fetched again, whole.
+//
+// "<file>.etag" records which object version the file is a copy of. A later start whose HEAD sees the same ETag and
+// size keeps the file: the process restarting inside one Lambda execution environment, or a developer's machine,
+// does not copy hundreds of megabytes again. A replaced object (new ETag) is copied again.
 public sealed partial class S3ModelFetcher(IAmazonS3 s3, ILogger<S3ModelFetcher>? logger = null)
 {
     private const int MaxAttemptsPerPart = 3;
@@ -26,23 +31,30 @@ public sealed partial class S3ModelFetcher(IAmazonS3 s3, ILogger<S3ModelFetcher>
 
     public int Concurrency { get; init; } = 8;
 
-    public async Task FetchAsync(S3ObjectUri source, string destinationPath, CancellationToken cancellationToken = default)
+    // Makes destinationPath a complete copy of source. Returns false when the copy already there was kept.
+    public async Task<bool> FetchAsync(S3ObjectUri source, string destinationPath, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
+        var stopwatch = Stopwatch.StartNew();
+        var (size, etag) = await HeadAsync(source, cancellationToken);
+        var etagPath = destinationPath + ".etag";
+        if (await IsCopyOfAsync(destinationPath, etagPath, size, etag, cancellationToken))
+        {
+            LogKept(_logger, source, destinationPath);
+            return false;
+        }
+
         var directory = Path.GetDirectoryName(Path.GetFullPath(destinationPath))!;
         Directory.CreateDirectory(directory);
-        var partialPath = destinationPath + ".partial";
-        var stopwatch = Stopwatch.StartNew();
-
-        var (size, etag) = await HeadAsync(source, cancellationToken);
-        LogStarting(_logger, source.ToString(), size / 1_048_576d, destinationPath);
         var free = new DriveInfo(directory).AvailableFreeSpace;
         if (free < size)
             throw new ModelDownloadException(
-                $"The model {source} is {size / 1_048_576d:0} MB but only {free / 1_048_576d:0} MB are free in {directory}. " +
+                $"The model {source} is {size >> 20} MB but only {free >> 20} MB are free in {directory}. " +
                 "On Lambda, raise the function's ephemeral storage (/tmp); elsewhere point Llm:ModelPath at a bigger disk.");
 
-        var progress = new Progress(_logger, source.ToString(), size, stopwatch);
+        LogStarting(_logger, source, size >> 20, destinationPath);
+        var partialPath = destinationPath + ".partial";
+        var progress = new Progress(_logger, source, size, stopwatch);
         try
         {
             using (var file = File.OpenHandle(partialPath, FileMode.Create, FileAccess.Write, FileShare.None, FileOptions.Asynchronous, preallocationSize: size))
@@ -60,8 +72,12 @@ public sealed partial class S3ModelFetcher(IAmazonS3 s3, ILogger<S3ModelFetcher>
             }
 
             if (!await ModelDownloader.StartsWithGgufMagicAsync(partialPath, cancellationToken))
-                throw new ModelDownloadException($"The object {source} is not a GGUF model. Check Llm:ModelS3Uri.");
+                throw new ModelDownloadException($"The object {source} is not a GGUF model (it does not start with \"GGUF\"). Check Llm:ModelS3Uri.");
+
+            // The old record goes first: a crash between these steps leaves a file with no record, which is copied again.
+            File.Delete(etagPath);
             File.Move(partialPath, destinationPath, overwrite: true);
+            await File.WriteAllTextAsync(etagPath, etag, cancellationToken);
         }
         catch
         {
@@ -70,8 +86,15 @@ public sealed partial class S3ModelFetcher(IAmazonS3 s3, ILogger<S3ModelFetcher>
             throw;
         }
 
-        LogDone(_logger, source.ToString(), destinationPath, stopwatch.ElapsedMilliseconds, size / 1_048_576d / Math.Max(stopwatch.Elapsed.TotalSeconds, 0.001));
+        var rate = RateMbPerSecond(size, stopwatch);
+        LogDone(_logger, source, destinationPath, stopwatch.ElapsedMilliseconds, rate);
+        return true;
     }
+
+    private static async Task<bool> IsCopyOfAsync(string path, string etagPath, long size, string etag, CancellationToken cancellationToken) =>
+        File.Exists(path) && File.Exists(etagPath)
+        && new FileInfo(path).Length == size
+        && await File.ReadAllTextAsync(etagPath, cancellationToken) == etag;
 
     private async Task<(long Size, string ETag)> HeadAsync(S3ObjectUri source, CancellationToken cancellationToken)
     {
@@ -84,9 +107,13 @@ public sealed partial class S3ModelFetcher(IAmazonS3 s3, ILogger<S3ModelFetcher>
         {
             throw Explain(source, e);
         }
+        catch (HttpRequestException e)
+        {
+            throw new ModelDownloadException($"Reading the model {source} failed: S3 could not be reached ({e.Message}).", e);
+        }
     }
 
-    private async Task FetchPartAsync(S3ObjectUri source, string etag, Microsoft.Win32.SafeHandles.SafeFileHandle file, long from, long to, Progress progress, CancellationToken cancellationToken)
+    private async Task FetchPartAsync(S3ObjectUri source, string etag, SafeFileHandle file, long from, long to, Progress progress, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(1 << 17);
         try
@@ -128,7 +155,7 @@ public sealed partial class S3ModelFetcher(IAmazonS3 s3, ILogger<S3ModelFetcher>
                 {
                     throw Explain(source, e);
                 }
-                catch (IOException e) when (!cancellationToken.IsCancellationRequested)
+                catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
                 {
                     throw new ModelDownloadException($"Copying the model from {source} failed: {e.Message}.", e);
                 }
@@ -147,18 +174,21 @@ public sealed partial class S3ModelFetcher(IAmazonS3 s3, ILogger<S3ModelFetcher>
         _ => false,
     };
 
+    // One line a person can act on. HEAD answers carry no error body, so the status code is what tells these apart.
     private static ModelDownloadException Explain(S3ObjectUri source, AmazonServiceException e) => e.StatusCode switch
     {
         HttpStatusCode.NotFound => new ModelDownloadException(
-            $"The model {source} does not exist (S3 answered 404). Check Llm:ModelS3Uri, or upload the model there.", e),
+            $"The model {source} does not exist (S3 answered 404 NoSuchKey or NoSuchBucket). Check Llm:ModelS3Uri, or upload the model there.", e),
         HttpStatusCode.Forbidden => new ModelDownloadException(
-            $"Reading the model {source} was denied (S3 answered 403). The role this runs as needs s3:GetObject on exactly that " +
+            $"Reading the model {source} was denied (S3 answered 403 AccessDenied). The role this runs as needs s3:GetObject on that " +
             "object (and kms:Decrypt if the bucket uses a customer-managed key).", e),
-        _ => new ModelDownloadException($"Reading the model {source} failed: {e.Message} ({(int)e.StatusCode} {e.ErrorCode}).", e),
+        _ => new ModelDownloadException($"Reading the model {source} failed: S3 answered {(int)e.StatusCode} {e.ErrorCode}: {e.Message}", e),
     };
 
+    private static double RateMbPerSecond(long bytes, Stopwatch stopwatch) => bytes / 1_048_576d / Math.Max(stopwatch.Elapsed.TotalSeconds, 0.001);
+
     // Logs at every tenth of the object, so a cold start's log shows the copy moving without a line per range.
-    private sealed class Progress(ILogger logger, string source, long size, Stopwatch stopwatch)
+    private sealed class Progress(ILogger logger, S3ObjectUri source, long size, Stopwatch stopwatch)
     {
         private long _received;
         private int _lastTenth;
@@ -169,19 +199,25 @@ public sealed partial class S3ModelFetcher(IAmazonS3 s3, ILogger<S3ModelFetcher>
             var tenth = (int)(received * 10 / Math.Max(size, 1));
             var last = Volatile.Read(ref _lastTenth);
             if (tenth > last && tenth < 10 && Interlocked.CompareExchange(ref _lastTenth, tenth, last) == last)
-                LogProgress(logger, source, tenth * 10, received / 1_048_576d, received / 1_048_576d / Math.Max(stopwatch.Elapsed.TotalSeconds, 0.001));
+            {
+                var rate = RateMbPerSecond(received, stopwatch);
+                LogProgress(logger, source, tenth * 10, received >> 20, rate);
+            }
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Copying the model {Source} ({SizeMb:0.0} MB) to {Destination}")]
-    private static partial void LogStarting(ILogger logger, string source, double sizeMb, string destination);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Using the copy of the model {Source} already at {Destination}")]
+    private static partial void LogKept(ILogger logger, S3ObjectUri source, string destination);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Copying the model {Source}: {Percent}% ({ReceivedMb:0.0} MB, {RateMbPerSecond:0.0} MB/s)")]
-    private static partial void LogProgress(ILogger logger, string source, int percent, double receivedMb, double rateMbPerSecond);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Copying the model {Source} ({SizeMb} MB) to {Destination}")]
+    private static partial void LogStarting(ILogger logger, S3ObjectUri source, long sizeMb, string destination);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Copying the model {Source}: {Percent}% ({ReceivedMb} MB, {RateMbPerSecond:0.0} MB/s)")]
+    private static partial void LogProgress(ILogger logger, S3ObjectUri source, int percent, long receivedMb, double rateMbPerSecond);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Bytes {From}-{To} of the model broke off ({Reason}); attempt {Attempt} of {MaxAttempts}")]
     private static partial void LogRetrying(ILogger logger, long from, long to, string reason, int attempt, int maxAttempts);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Copied the model {Source} to {Destination} in {ElapsedMs} ms ({RateMbPerSecond:0.0} MB/s)")]
-    private static partial void LogDone(ILogger logger, string source, string destination, long elapsedMs, double rateMbPerSecond);
+    private static partial void LogDone(ILogger logger, S3ObjectUri source, string destination, long elapsedMs, double rateMbPerSecond);
 }
