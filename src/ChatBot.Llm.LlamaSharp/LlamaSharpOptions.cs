@@ -19,7 +19,7 @@ public sealed class LlamaSharpOptions
     // An S3-compatible endpoint instead of AWS's (a local test server); empty means AWS S3 in the SDK's region.
     public string? ModelS3ServiceUrl { get; set; }
 
-    // Ranged GETs of the S3 object in flight at once: one S3 connection gives roughly 90 MB/s, several fill the link.
+    // Ranged GETs of the S3 object in flight at once: S3 serves each connection at a capped rate, several fill the link.
     public int ModelS3Concurrency { get; set; } = 8;
 
     // Tokens of prompt plus answer per request; capped at the context length the model was trained with.

@@ -7,14 +7,14 @@ namespace ChatBot.Llm.LlamaSharp.Download;
 // Makes the S3 client for Llm:ModelS3Uri, only when a model is actually fetched (most runs never need one).
 internal sealed class S3ModelSource(AWSCredentials? credentials, ILoggerFactory loggerFactory)
 {
-    public async Task<bool> FetchAsync(LlamaSharpOptions options, string destinationPath, CancellationToken cancellationToken)
+    public async Task FetchAsync(LlamaSharpOptions options, string destinationPath, CancellationToken cancellationToken)
     {
         if (!S3ObjectUri.TryParse(options.ModelS3Uri, out var source))
             throw new InvalidOperationException("Llm:ModelS3Uri is not an S3 object URI; the options validator should have stopped the app.");
 
         using var s3 = CreateClient(options);
         var fetcher = new S3ModelFetcher(s3, loggerFactory.CreateLogger<S3ModelFetcher>()) { Concurrency = options.ModelS3Concurrency };
-        return await fetcher.FetchAsync(source, destinationPath, cancellationToken);
+        await fetcher.FetchAsync(source, destinationPath, cancellationToken);
     }
 
     // Credentials: a registered AWSCredentials (tests, or a host that has its own), else the SDK's default chain,
@@ -25,7 +25,7 @@ internal sealed class S3ModelSource(AWSCredentials? credentials, ILoggerFactory 
         {
             RetryMode = RequestRetryMode.Standard,
             MaxErrorRetry = 4,
-            // A ranged GET of 16 MiB takes well under a second; a minute without an answer is a broken connection.
+            // Per request, so per 16 MiB range: a minute without it done is a broken connection, and the range is retried.
             Timeout = TimeSpan.FromMinutes(1),
         };
         if (!string.IsNullOrWhiteSpace(options.ModelS3ServiceUrl))
