@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# redis-server (apt) and the DynamoDB emulator dynalite (npm), for the adapter and API tests.
+# redis-server (apt), the DynamoDB emulator dynalite and the S3 server s3rver (npm), for the adapter and API tests.
 bash tests/setup-local-servers.sh
 
 # cdk-nag (npm), run over the synthesized templates by the infrastructure tests.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the adapter tests start on a fresh Debian/Ubuntu machine: redis-server (apt) and dynalite (npm ci in
-# tests/tools, pinned by its package-lock.json). Safe to run again: it only installs what is missing.
+# Installs what the adapter tests start on a fresh Debian/Ubuntu machine: redis-server (apt), and dynalite and s3rver
+# (npm ci in tests/tools, pinned by its package-lock.json). Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -15,11 +15,12 @@ if ! command -v redis-server >/dev/null 2>&1; then
 fi
 
 if ! command -v node >/dev/null 2>&1; then
-  echo "node is missing: install Node.js 20 or later (the DynamoDB emulator, dynalite, runs on it)." >&2
+  echo "node is missing: install Node.js 20 or later (the DynamoDB emulator dynalite and the S3 server s3rver run on it)." >&2
   exit 1
 fi
 
-if [ ! -f tools/node_modules/dynalite/cli.js ] || [ tools/package-lock.json -nt tools/node_modules/.package-lock.json ]; then
-  echo "Installing dynalite into tests/tools..."
+if [ ! -f tools/node_modules/dynalite/cli.js ] || [ ! -f tools/node_modules/s3rver/bin/s3rver.js ] \
+   || [ tools/package-lock.json -nt tools/node_modules/.package-lock.json ]; then
+  echo "Installing dynalite and s3rver into tests/tools..."
   (cd tools && npm ci --no-audit --no-fund --loglevel=error)
 fi

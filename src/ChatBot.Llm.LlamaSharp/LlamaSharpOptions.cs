@@ -9,7 +9,18 @@ public sealed class LlamaSharpOptions
         "https://huggingface.co/Qwen/Qwen2.5-0.5B-Instruct-GGUF/resolve/main/qwen2.5-0.5b-instruct-q4_k_m.gguf";
 
     // A GGUF file. When empty, the model at DownloadUrl is downloaded once into CacheDirectory and used from there.
+    // With ModelS3Uri set, this is where the object is copied to (on Lambda: /tmp/model.gguf).
     public string? ModelPath { get; set; }
+
+    // s3://bucket/key of a GGUF model, copied to ModelPath at startup unless a complete copy is already there.
+    // On Lambda that is once per cold start: /tmp starts empty in every new execution environment.
+    public string? ModelS3Uri { get; set; }
+
+    // An S3-compatible endpoint instead of AWS's (a local test server); empty means AWS S3 in the SDK's region.
+    public string? ModelS3ServiceUrl { get; set; }
+
+    // Ranged GETs of the S3 object in flight at once: S3 serves each connection at a capped rate, several fill the link.
+    public int ModelS3Concurrency { get; set; } = 8;
 
     // Tokens of prompt plus answer per request; capped at the context length the model was trained with.
     public int ContextSize { get; set; } = 4096;

@@ -1,3 +1,4 @@
+using ChatBot.Llm.LlamaSharp.Download;
 using Microsoft.Extensions.Options;
 
 namespace ChatBot.Llm.LlamaSharp;
@@ -8,7 +9,19 @@ internal sealed class LlamaSharpOptionsValidator : IValidateOptions<LlamaSharpOp
     public ValidateOptionsResult Validate(string? name, LlamaSharpOptions options)
     {
         var failures = new List<string>();
-        if (!string.IsNullOrWhiteSpace(options.ModelPath))
+        if (!string.IsNullOrWhiteSpace(options.ModelS3Uri))
+        {
+            // The file is fetched at startup, so ModelPath names where it goes, not a file that must exist yet.
+            if (!S3ObjectUri.TryParse(options.ModelS3Uri, out _))
+                failures.Add($"Llm:ModelS3Uri is '{options.ModelS3Uri}', which is not an S3 object URI. Use s3://<bucket>/<key>, such as s3://my-models/qwen2.5-0.5b-instruct-q4_k_m.gguf.");
+            if (string.IsNullOrWhiteSpace(options.ModelPath))
+                failures.Add("Llm:ModelS3Uri is set, so Llm:ModelPath must say where to copy the model, such as /tmp/model.gguf on Lambda.");
+            if (!string.IsNullOrWhiteSpace(options.ModelS3ServiceUrl) && !Uri.TryCreate(options.ModelS3ServiceUrl, UriKind.Absolute, out _))
+                failures.Add($"Llm:ModelS3ServiceUrl is '{options.ModelS3ServiceUrl}', which is not a URL. Leave it empty for AWS S3.");
+            if (options.ModelS3Concurrency is < 1 or > 64)
+                failures.Add($"Llm:ModelS3Concurrency is {options.ModelS3Concurrency}; it must be from 1 to 64.");
+        }
+        else if (!string.IsNullOrWhiteSpace(options.ModelPath))
         {
             if (!File.Exists(options.ModelPath))
                 failures.Add($"Llm:ModelPath is '{options.ModelPath}', but there is no file there (full path: '{Path.GetFullPath(options.ModelPath)}'). Point it at a .gguf model file, or remove it to download the default model.");

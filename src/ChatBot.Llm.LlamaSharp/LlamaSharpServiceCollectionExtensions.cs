@@ -13,7 +13,8 @@ public static class LlamaSharpServiceCollectionExtensions
     // Registers the embedded llama.cpp model as the app's IChatClient, configured from llmSection (normally "Llm").
     // Returns the ChatClientBuilder so the host composes the pipeline: .UseLogging().UseOpenTelemetry().
     //
-    // The model is found (and downloaded on first run) and loaded while the host starts, not on the first request:
+    // The model is found (downloaded on first run, or copied from S3 with Llm:ModelS3Uri) and loaded while the host
+    // starts, not on the first request:
     // a first chat turn that silently waits minutes for a download looks broken, a progress bar at startup does not,
     // and a missing or broken model stops the app at once with a clear message.
     public static ChatClientBuilder AddLlamaSharpChatClient(this IServiceCollection services, IConfiguration llmSection)
@@ -24,6 +25,7 @@ public static class LlamaSharpServiceCollectionExtensions
         // A model is hundreds of megabytes: HttpClient's default 100 s timeout would kill the download, and
         // ModelDownloader has its own stall timeout instead.
         services.AddHttpClient(ModelFileResolver.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddSingleton(sp => new S3ModelSource(sp.GetService<Amazon.Runtime.AWSCredentials>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<ModelFileResolver>();
         services.AddSingleton(sp =>
         {

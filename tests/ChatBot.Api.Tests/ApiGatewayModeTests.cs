@@ -56,7 +56,7 @@ public sealed class ApiGatewayModeTests
 /// <summary>The guards that keep the header-trusting modes where they are safe, checked on the real published app.</summary>
 public sealed class StartupGuardTests
 {
-    private static async Task<(int ExitCode, string Output)> RunApiAsync(IDictionary<string, string> environment, params string[] arguments)
+    internal static async Task<(int ExitCode, string Output)> RunApiAsync(IDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "ChatBot.Api.dll"), .. arguments])
         {

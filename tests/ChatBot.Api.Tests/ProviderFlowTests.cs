@@ -71,6 +71,32 @@ public sealed class ProviderFlowTests
         Assert.Equal("Bearer test-key", Assert.Single(server.Requests).Authorization);
     }
 
+    [Fact]
+    public async Task OptionA_WiringToLlamaServerOnFargate_StreamsTheModelsTokens()
+    {
+        // Deployment option A: llama-server in a Fargate task, reached by its Cloud Map name. The stack sets exactly these
+        // variables: the base ends in /v1 with no trailing slash, any model name will do, and there is no API key.
+        await using var server = await FakeOpenAIServer.StartAsync();
+        using var model = new LlamaSharpChatClient(new LlamaModelLoader(TinyGgufModel.WriteTempFile()), new LlamaSharpOptions { Threads = 1, ContextSize = 512, MaxOutputTokens = 64 });
+        server.Generate = (request, cancellationToken) => GenerateAsync(model, request, cancellationToken);
+        var environment = new Dictionary<string, string>
+        {
+            ["Llm__Provider"] = "OpenAI",
+            ["Llm__Endpoint"] = $"http://127.0.0.1:{server.Endpoint.Port}/v1",
+            ["Llm__ModelId"] = "qwen2.5-0.5b-instruct-q4_k_m",
+        };
+        using var app = new ChatBotApp(settings: environment.ToDictionary(e => e.Key.Replace("__", ":", StringComparison.Ordinal), e => (string?)e.Value));
+        var client = app.ClientFor("alice");
+        var conversation = await client.CreateConversationAsync();
+
+        var events = await client.SendStreamingAsync(conversation.Id, new { content = "Hi" });
+
+        Assert.True(events.Count(e => e.Name == "delta") > 1, string.Join(" | ", events.Select(e => e.Name + " " + e.Data)));
+        Assert.Equal(TinyGgufModel.ExpectedChatAnswer, events[^1].Read<MessageDto>().Content);
+        var request = Assert.Single(server.Requests);
+        Assert.Equal(("qwen2.5-0.5b-instruct-q4_k_m", true), (request.Model, request.Stream));
+    }
+
     private static async IAsyncEnumerable<string> GenerateAsync(LlamaSharpChatClient model, FakeChatRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var messages = request.Messages.Select(m => new ChatMessage(new ChatRole(m.Key), m.Value));

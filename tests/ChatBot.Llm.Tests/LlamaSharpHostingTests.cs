@@ -1,4 +1,5 @@
 using ChatBot.TestKit;
+using ChatBot.TestKit.LocalServers;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,7 +8,7 @@ using Microsoft.Extensions.Options;
 
 namespace ChatBot.Llm.Tests;
 
-public sealed class LlamaSharpHostingTests(TinyModels models) : IDisposable
+public sealed class LlamaSharpHostingTests(TinyModels models, S3rverFixture s3) : IClassFixture<S3rverFixture>, IDisposable
 {
     private readonly DirectoryInfo _cache = Directory.CreateTempSubdirectory("chatbot-cache-tests-");
 
@@ -56,9 +57,28 @@ public sealed class LlamaSharpHostingTests(TinyModels models) : IDisposable
         await host.StopAsync(Ct);
     }
 
-    private static IHost BuildHost(Dictionary<string, string?> settings)
+    [Fact]
+    public async Task AddLlamaSharpChatClient_WithModelS3Uri_CopiesTheModelAtStartupAndNamesItAfterTheKey()
+    {
+        var uri = await s3.PutAsync($"{Guid.NewGuid():N}/qwen2.5-0.5b-instruct-q4_k_m.gguf", TinyGgufModel.Create(), Ct);
+        var modelPath = Path.Combine(_cache.FullName, "model.gguf");
+        using var host = BuildHost(
+            new() { ["Llm:ModelS3Uri"] = uri, ["Llm:ModelS3ServiceUrl"] = s3.ServiceUrl, ["Llm:ModelPath"] = modelPath },
+            services => services.AddSingleton(S3rverFixture.Credentials));
+
+        await host.StartAsync(Ct);
+
+        Assert.True(File.Exists(modelPath));
+        var client = host.Services.GetRequiredService<IChatClient>();
+        Assert.Equal(TinyGgufModel.ExpectedChatAnswer, (await client.GetResponseAsync("Hello", cancellationToken: Ct)).Text);
+        Assert.Equal("qwen2.5-0.5b-instruct-q4_k_m", client.GetService<ChatClientMetadata>()!.DefaultModelId);
+        await host.StopAsync(Ct);
+    }
+
+    private static IHost BuildHost(Dictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        services?.Invoke(builder.Services);
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Llm:Threads"] = "1", ["Llm:ContextSize"] = "512", ["Llm:MaxOutputTokens"] = "64" });
         builder.Services.AddLlamaSharpChatClient(builder.Configuration.GetSection("Llm")).UseLogging();

@@ -45,6 +45,48 @@ public sealed class LlamaSharpOptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_ModelS3UriWithModelPathNotThereYet_Succeeds() =>
+        Assert.True(_validator.Validate(null, new LlamaSharpOptions { ModelS3Uri = "s3://my-models/qwen.gguf", ModelPath = "/nowhere/model.gguf" }).Succeeded);
+
+    [Fact]
+    public void Validate_ModelS3UriThatIsNotAnS3Uri_NamesTheSettingAndTheForm()
+    {
+        var result = _validator.Validate(null, new LlamaSharpOptions { ModelS3Uri = "https://my-models.s3.amazonaws.com/qwen.gguf", ModelPath = "/tmp/model.gguf" });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Llm:ModelS3Uri", result.FailureMessage);
+        Assert.Contains("s3://<bucket>/<key>", result.FailureMessage);
+    }
+
+    [Fact]
+    public void Validate_ModelS3UriWithoutModelPath_AsksWhereToCopyIt()
+    {
+        var result = _validator.Validate(null, new LlamaSharpOptions { ModelS3Uri = "s3://my-models/qwen.gguf" });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Llm:ModelPath", result.FailureMessage);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(65)]
+    public void Validate_ModelS3ConcurrencyOutOfRange_NamesTheSetting(int concurrency)
+    {
+        var result = _validator.Validate(null, new LlamaSharpOptions { ModelS3Uri = "s3://my-models/qwen.gguf", ModelPath = "/tmp/model.gguf", ModelS3Concurrency = concurrency });
+
+        Assert.True(result.Failed);
+        Assert.Contains("Llm:ModelS3Concurrency", result.FailureMessage);
+    }
+
+    [Fact]
+    public void Validate_ModelS3ServiceUrlThatIsNotAUrl_NamesTheSetting()
+    {
+        var result = _validator.Validate(null, new LlamaSharpOptions { ModelS3Uri = "s3://my-models/qwen.gguf", ModelPath = "/tmp/model.gguf", ModelS3ServiceUrl = "localhost 9000" });
+
+        Assert.Contains("Llm:ModelS3ServiceUrl", result.FailureMessage);
+    }
+
+    [Fact]
     public void ResolveCacheDirectory_WhenNotSet_IsUnderTheUserCache()
     {
         var directory = new LlamaSharpOptions().ResolveCacheDirectory();
