@@ -12,6 +12,7 @@ builder.AddChatBotCache();
 builder.AddChatBotModel();
 builder.AddChatBotIdentity();
 builder.AddChatBotHttp();
+builder.ListenOnLoopbackByDefault();
 
 var app = builder.Build();
 

@@ -5,6 +5,24 @@ namespace ChatBot.Api.Infrastructure;
 
 public static class HttpExtensions
 {
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    /// <summary>The local default is loopback port 5080, used only when no listen address is configured at all.</summary>
+    /// <remarks>
+    /// Not a <c>Urls</c> entry in appsettings.json: that would outrank <c>ASPNETCORE_URLS</c> (host variables load first),
+    /// and on Lambda the app would listen on 5080 while the Web Adapter waits on the port the stack set.
+    /// </remarks>
+    public static WebApplicationBuilder ListenOnLoopbackByDefault(this WebApplicationBuilder builder)
+    {
+        string[] addressKeys = ["urls", "http_ports", "https_ports"];
+        if (addressKeys.All(key => string.IsNullOrWhiteSpace(builder.Configuration[key])))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        return builder;
+    }
+
     /// <summary>JSON shape, ProblemDetails for every error, and bad-request exceptions that reach the handler with their reason.</summary>
     public static IHostApplicationBuilder AddChatBotHttp(this IHostApplicationBuilder builder)
     {
