@@ -77,9 +77,19 @@ public abstract class BrowserTest(E2EFixture fixture) : IAsyncLifetime
     /// <summary>A fresh browser context (its own sessionStorage) as a development user, at the app's start page.</summary>
     protected async Task<IPage> OpenAsync(string user, string path = "", ViewportSize? viewport = null, ColorScheme colorScheme = ColorScheme.Light)
     {
+        var context = await NewContextAsync(viewport, colorScheme);
+        // The local-mode user switcher keeps the development user per tab in sessionStorage under this key.
+        await context.AddInitScriptAsync($"sessionStorage.setItem('chatbot.devUser', {System.Text.Json.JsonSerializer.Serialize(user)});");
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(App.BaseAddress + path);
+        return page;
+    }
+
+    /// <summary>A fresh browser context, closed after the test: no cookies, no storage.</summary>
+    protected async Task<IBrowserContext> NewContextAsync(ViewportSize? viewport = null, ColorScheme colorScheme = ColorScheme.Light)
+    {
         var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = App.BaseAddress.ToString(),
             ViewportSize = viewport ?? Desktop,
             ColorScheme = colorScheme,
             IsMobile = viewport?.Width < 600,
@@ -87,11 +97,7 @@ public abstract class BrowserTest(E2EFixture fixture) : IAsyncLifetime
         });
         _contexts.Add(context);
         context.SetDefaultTimeout(15_000);
-        // The local-mode user switcher keeps the development user per tab in sessionStorage under this key.
-        await context.AddInitScriptAsync($"sessionStorage.setItem('chatbot.devUser', {System.Text.Json.JsonSerializer.Serialize(user)});");
-        var page = await context.NewPageAsync();
-        await page.GotoAsync(App.BaseAddress + path);
-        return page;
+        return context;
     }
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
