@@ -27,7 +27,7 @@ public sealed class LocalOidcProvider : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Grant> _codes = new();
     private readonly ConcurrentDictionary<string, Grant> _refreshTokens = new();
     private readonly ConcurrentDictionary<string, string> _sessions = new();
-    private RsaSecurityKey _key = NewKey();
+    private readonly RsaSecurityKey _key = new(RSA.Create(2048)) { KeyId = Guid.NewGuid().ToString("N") };
     private int _endSessions;
     private int _refreshGrants;
 
@@ -66,12 +66,10 @@ public sealed class LocalOidcProvider : IAsyncDisposable
     public static string SubjectOf(string user) => new Guid(SHA256.HashData(Encoding.UTF8.GetBytes(user)).AsSpan(0, 16)).ToString();
 
     /// <summary>
-    /// A signing key rollover: tokens signed with the old key stop passing the API's check. To the web app this is an
-    /// unexpected 401 in the middle of a session.
+    /// Per user, how long the next tokens really last; <c>expires_in</c> still says an hour. To the web app an early
+    /// expiry is a 401 in the middle of a session it believed valid.
     /// </summary>
-    public void RotateSigningKey() => _key = NewKey();
-
-    private static RsaSecurityKey NewKey() => new(RSA.Create(2048)) { KeyId = Guid.NewGuid().ToString("N") };
+    public ConcurrentDictionary<string, TimeSpan> AccessTokenLifetimes { get; } = new();
 
     private void Map(WebApplication app)
     {
@@ -304,7 +302,7 @@ public sealed class LocalOidcProvider : IAsyncDisposable
             Claims = claims,
             IssuedAt = now,
             NotBefore = now,
-            Expires = now.AddHours(1),
+            Expires = now + AccessTokenLifetimes.GetValueOrDefault(grant.User, TimeSpan.FromHours(1)),
             SigningCredentials = new SigningCredentials(_key, SecurityAlgorithms.RsaSha256),
         });
     }
