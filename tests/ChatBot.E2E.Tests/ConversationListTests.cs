@@ -68,6 +68,33 @@ public sealed class ConversationListTests(E2EFixture fixture) : BrowserTest(fixt
         Assert.Equal(["Keep this one"], await TitlesAsync("deleter"));
     }
 
+    [Fact]
+    public async Task List_ShowsTheNewestFirst_AndLoadsOlderPagesOnRequest()
+    {
+        for (var i = 1; i <= 35; i++)
+        {
+            await CreateConversationAsync("pager", $"Conversation {i}");
+        }
+
+        var page = await OpenAsync("pager");
+        var items = page.GetByTestId("conversation-item");
+
+        // One page of 30, newest first, then the five oldest after "Load more".
+        await Expect(items).ToHaveCountAsync(30);
+        await Expect(items.First).ToHaveTextAsync("Conversation 35");
+        await Expect(items.Last).ToHaveTextAsync("Conversation 6");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Load more" }).ClickAsync();
+        await Expect(items).ToHaveCountAsync(35);
+        await Expect(items.Last).ToHaveTextAsync("Conversation 1");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Load more" })).ToHaveCountAsync(0);
+
+        // A new chat goes to the top.
+        await page.GetByLabel("Message", new() { Exact = true }).FillAsync("The newest of all");
+        await page.GetByLabel("Message", new() { Exact = true }).PressAsync("Enter");
+        await Expect(page.GetByTestId("assistant-message")).ToHaveAttributeAsync("data-status", "complete");
+        await Expect(items.First).ToHaveTextAsync("The newest of all");
+    }
+
     private async Task<string> CreateConversationAsync(string user, string title)
     {
         using var api = App.ApiFor(user);

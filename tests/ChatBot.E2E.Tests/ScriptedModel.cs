@@ -9,20 +9,34 @@ namespace ChatBot.E2E.Tests;
 /// </summary>
 public sealed class ScriptedModel(params string[] pieces) : IChatClient
 {
+    private int _calls;
+
     /// <summary>After the first piece, wait until the request is cancelled, like a long answer the user stops.</summary>
     public bool StallAfterFirstPiece { get; init; }
+
+    /// <summary>The call (1 for the first) that breaks off with an error after its first piece, like a model outage.</summary>
+    public int? FailOnCall { get; init; }
 
     public TimeSpan PieceDelay { get; init; } = TimeSpan.FromMilliseconds(20);
 
     public TaskCompletionSource Cancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>How many answers were asked for.</summary>
+    public int Calls => Volatile.Read(ref _calls);
+
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        var call = Interlocked.Increment(ref _calls);
         for (var i = 0; i < pieces.Length; i++)
         {
             await Task.Delay(PieceDelay, cancellationToken);
             yield return new ChatResponseUpdate(ChatRole.Assistant, pieces[i]);
+            if (i == 0 && call == FailOnCall)
+            {
+                throw new ChatBot.Core.ModelException(ChatBot.Core.ModelErrorKind.Unavailable, "The scripted model went away.");
+            }
+
             if (i == 0 && StallAfterFirstPiece)
             {
                 try
