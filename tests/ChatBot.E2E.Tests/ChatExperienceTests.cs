@@ -40,18 +40,23 @@ public sealed class ChatExperienceTests(E2EFixture fixture) : BrowserTest(fixtur
     [Fact]
     public async Task Answer_StreamsPieceByPiece_InALiveRegion()
     {
-        App.Models.Set("streamer", new ScriptedModel("One", " two", " three", " four.") { PieceDelay = TimeSpan.FromMilliseconds(400) });
+        using var gate = new SemaphoreSlim(0);
+        App.Models.Set("streamer", new ScriptedModel("One", " two", " three", " four.") { PieceGate = gate });
         var page = await OpenAsync("streamer");
 
         await SendAsync(page, "Count to four");
         var answer = page.GetByTestId("assistant-message");
-        // Part of the answer is on screen while the rest is still coming, and screen readers are told as it grows.
-        await Expect(answer).ToContainTextAsync("One two");
         await Expect(answer).ToHaveAttributeAsync("data-status", "streaming");
-        Assert.DoesNotContain("four", await answer.InnerTextAsync(), StringComparison.Ordinal);
+        gate.Release();
+        await Expect(answer).ToHaveTextAsync("One");
+        gate.Release();
+        // Part of the answer is on screen while the rest is still coming, and screen readers are told as it grows.
+        await Expect(answer).ToHaveTextAsync("One two");
+        await Expect(answer).ToHaveAttributeAsync("data-status", "streaming");
         await Expect(answer.Locator(".assistant-body")).ToHaveAttributeAsync("aria-live", "polite");
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Stop" })).ToBeVisibleAsync();
 
+        gate.Release(2);
         await Expect(answer).ToHaveAttributeAsync("data-status", "complete");
         await Expect(answer).ToHaveTextAsync("One two three four.");
         await Expect(page.GetByTestId("announcer")).ToHaveTextAsync("Answer complete.");
@@ -142,19 +147,22 @@ public sealed class ChatExperienceTests(E2EFixture fixture) : BrowserTest(fixtur
     public async Task LongAnswer_FollowsTheStream_UntilTheReaderScrollsUp()
     {
         var lines = Enumerable.Range(1, 60).Select(i => $"Line {i} of a long answer.\n\n").ToArray();
-        App.Models.Set("reader", new ScriptedModel(lines) { PieceDelay = TimeSpan.FromMilliseconds(60) });
+        using var gate = new SemaphoreSlim(0);
+        App.Models.Set("reader", new ScriptedModel(lines) { PieceDelay = TimeSpan.Zero, PieceGate = gate });
         var page = await OpenAsync("reader");
         var messages = page.GetByTestId("messages");
 
         await SendAsync(page, "Write a lot");
-        await Expect(page.GetByTestId("assistant-message")).ToContainTextAsync("Line 25 of");
+        gate.Release(30);
+        await Expect(page.GetByTestId("assistant-message")).ToContainTextAsync("Line 30 of");
         await page.WaitForFunctionAsync("() => { const m = document.querySelector('[data-testid=messages]'); return m.scrollHeight > m.clientHeight && m.scrollHeight - m.scrollTop - m.clientHeight <= 64; }");
 
-        // The reader scrolls up to read: the view stays where they are, and offers a way back down.
+        // The reader scrolls up to read: the view stays where they are while the rest arrives, and offers a way back down.
         await messages.HoverAsync();
         await page.Mouse.WheelAsync(0, -5000);
         await Expect(page.GetByTestId("jump-latest")).ToBeVisibleAsync();
         var scrolledTo = await messages.EvaluateAsync<double>("m => m.scrollTop");
+        gate.Release(30);
         await Expect(page.GetByTestId("assistant-message")).ToHaveAttributeAsync("data-status", "complete");
         Assert.Equal(scrolledTo, await messages.EvaluateAsync<double>("m => m.scrollTop"));
 

@@ -45,13 +45,12 @@ public sealed class LayoutTests(E2EFixture fixture) : BrowserTest(fixture)
     }
 
     [Theory]
-    [InlineData("desktop-light", false, ColorScheme.Light)]
-    [InlineData("desktop-dark", false, ColorScheme.Dark)]
-    [InlineData("phone-light", true, ColorScheme.Light)]
-    [InlineData("phone-dark", true, ColorScheme.Dark)]
-    public async Task Screenshot_ACodeAnswer(string name, bool phone, ColorScheme scheme)
+    [InlineData("desktop-light", "ana", false, ColorScheme.Light)]
+    [InlineData("desktop-dark", "ben", false, ColorScheme.Dark)]
+    [InlineData("phone-light", "cleo", true, ColorScheme.Light)]
+    [InlineData("phone-dark", "dan", true, ColorScheme.Dark)]
+    public async Task Screenshot_ACodeAnswer(string name, string user, bool phone, ColorScheme scheme)
     {
-        var user = $"shot-{name}";
         foreach (var title in new[] { "Trip to Lisbon", "Sourdough starter schedule", "Explain HTTPS like I'm five" })
         {
             await CreateConversationAsync(user, title);

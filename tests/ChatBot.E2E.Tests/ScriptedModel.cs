@@ -19,6 +19,9 @@ public sealed class ScriptedModel(params string[] pieces) : IChatClient
 
     public TimeSpan PieceDelay { get; init; } = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>When set, each piece waits for the test to release it, so the test sees the answer at a known point.</summary>
+    public SemaphoreSlim? PieceGate { get; init; }
+
     public TaskCompletionSource Cancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>How many answers were asked for.</summary>
@@ -31,6 +34,11 @@ public sealed class ScriptedModel(params string[] pieces) : IChatClient
         for (var i = 0; i < pieces.Length; i++)
         {
             await Task.Delay(PieceDelay, cancellationToken);
+            if (PieceGate is { } gate)
+            {
+                await gate.WaitAsync(cancellationToken);
+            }
+
             yield return new ChatResponseUpdate(ChatRole.Assistant, pieces[i]);
             if (i == 0 && call == FailOnCall)
             {

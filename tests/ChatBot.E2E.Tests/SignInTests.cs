@@ -101,7 +101,7 @@ public sealed class SignInTests(E2EFixture fixture, SignInFixture signIn) : Brow
     public async Task Unauthorized_MidSession_SignsInAgain_AndKeepsTheTypedMessage()
     {
         // Erin's first token dies long before the browser expects (it was told an hour), as when the clocks disagree.
-        Provider.AccessTokenLifetimes["erin"] = TimeSpan.FromSeconds(2);
+        Provider.AccessTokenLifetimes["erin"] = TimeSpan.FromSeconds(5);
         var page = await SignInAsync("erin");
         Provider.AccessTokenLifetimes.Clear();
         await Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync("erin@example.com");
@@ -110,9 +110,12 @@ public sealed class SignInTests(E2EFixture fixture, SignInFixture signIn) : Brow
         var oldToken = await AccessTokenAsync(page);
         await WaitUntilRefusedAsync(oldToken);
 
+        var tokenExchange = page.WaitForResponseAsync(Provider.Issuer + "/token");
         await input.PressAsync("Enter");
 
-        // Back from the provider (still signed in there, so no form) with a new token, and the text is still there.
+        // Off to the provider (still signed in there, so no form), back with a code for new tokens, and the text is still there.
+        Assert.True((await tokenExchange).Ok);
+        await Expect(page.GetByTestId("signed-in-user")).ToHaveTextAsync("erin@example.com");
         await Expect(input).ToHaveValueAsync("A question typed before the token expired");
         Assert.NotEqual(oldToken, await AccessTokenAsync(page));
         await input.PressAsync("Enter");
