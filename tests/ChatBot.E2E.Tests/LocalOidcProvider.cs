@@ -71,6 +71,9 @@ public sealed class LocalOidcProvider : IAsyncDisposable
     /// </summary>
     public ConcurrentDictionary<string, TimeSpan> AccessTokenLifetimes { get; } = new();
 
+    /// <summary>Per user, the <c>expires_in</c> the browser is told (default an hour), which is when it renews.</summary>
+    public ConcurrentDictionary<string, int> ReportedLifetimes { get; } = new();
+
     private void Map(WebApplication app)
     {
         // The web app calls discovery, token and revocation from its own origin (another port).
@@ -241,7 +244,7 @@ public sealed class LocalOidcProvider : IAsyncDisposable
             ["id_token"] = IdToken(grant),
             ["access_token"] = AccessToken(grant),
             ["token_type"] = "Bearer",
-            ["expires_in"] = 3600,
+            ["expires_in"] = ReportedLifetimes.GetValueOrDefault(grant.User, 3600),
         };
         if (refreshToken is not null)
         {

@@ -123,6 +123,27 @@ public sealed class SignInTests(E2EFixture fixture, SignInFixture signIn) : Brow
         await Expect(page.GetByTestId("assistant-message")).ToHaveTextAsync(TinyGgufModel.ExpectedChatAnswer);
     }
 
+    [Fact]
+    public async Task ExpiringSession_IsRenewedWithTheRefreshToken_WithoutLeavingThePage()
+    {
+        // Told its tokens last 62 s, the web app renews a minute before: about a second after signing in.
+        Provider.ReportedLifetimes["frank"] = 62;
+        var refreshes = Provider.RefreshGrants;
+        var page = await SignInAsync("frank");
+        var firstToken = await AccessTokenAsync(page);
+        var url = page.Url;
+
+        await page.WaitForFunctionAsync(
+            "first => JSON.parse(sessionStorage.getItem(Object.keys(sessionStorage).find(k => k.startsWith('oidc.user:')))).access_token !== first",
+            firstToken);
+        Provider.ReportedLifetimes.Clear();
+
+        Assert.True(Provider.RefreshGrants > refreshes, "The new token did not come from the refresh token grant.");
+        Assert.Equal(url, page.Url);
+        await SendAsync(page, "Still here after the renewal");
+        await Expect(page.GetByTestId("assistant-message")).ToHaveTextAsync(TinyGgufModel.ExpectedChatAnswer);
+    }
+
     /// <summary>Opens the app in a fresh browser, is sent to the provider, signs in there and lands back in the app.</summary>
     private async Task<IPage> SignInAsync(string user)
     {
