@@ -18,7 +18,7 @@ function setup() {
     });
   const navigate = vi.fn();
   const store = new ChatStore({ api: new ApiClient('/api', new FakeAuth(), server.fetch), navigate, onUnauthorized: vi.fn() });
-  return { store, streams, navigate };
+  return { store, server, streams, navigate };
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 80));
@@ -74,5 +74,21 @@ describe('ChatStore', () => {
     streams[0]!.send('done', message('a9', 'assistant', 'Hello'));
     await settle();
     expect(store.state.conversations.map((c) => c.id)).toEqual(['c2', 'c1']);
+  });
+
+  it('keeps a conversation created while the list was still loading', async () => {
+    const { store, server, streams } = setup();
+    let answerList: (response: Response) => void = () => undefined;
+    server.on('GET', /\/api\/conversations\?/, () => new Promise<Response>((resolve) => (answerList = resolve)));
+    server.on('POST', /\/api\/conversations$/, () => json(conversation('c3', null), 201));
+    const loading = store.loadConversations();
+
+    store.send('Sent before the list arrived');
+    await settle();
+    streams[0]!.send('user', message('u3', 'user', 'Sent before the list arrived'));
+    answerList(json({ items: [conversation('c1', 'One'), conversation('c2', 'Two')], nextCursor: null }));
+    await loading;
+
+    expect(store.state.conversations.map((c) => c.id)).toEqual(['c3', 'c1', 'c2']);
   });
 });

@@ -96,6 +96,8 @@ export class ChatStore {
   private readonly _controllers = new Map<string, AbortController>();
   private _openSeq = 0;
   private _listSeq = 0;
+  /** Conversations this tab created while the first page was loading: that page was read before they existed. */
+  private _createdDuringListLoad = new Set<string>();
   private _restoreSeq = 0;
   private _frame: FrameHandle | null = null;
 
@@ -129,13 +131,16 @@ export class ChatStore {
 
   async loadConversations(): Promise<void> {
     const seq = ++this._listSeq;
+    this._createdDuringListLoad = new Set();
     this._set({ list: 'loading', listError: null });
     try {
       const page = await this._options.api.listConversations(null, this._pageSize);
       if (seq !== this._listSeq) {
         return;
       }
-      this._set({ conversations: page.items, nextCursor: page.nextCursor, list: 'ready' });
+      const listed = new Set(page.items.map((c) => c.id));
+      const createdMeanwhile = this._state.conversations.filter((c) => this._createdDuringListLoad.has(c.id) && !listed.has(c.id));
+      this._set({ conversations: [...createdMeanwhile, ...page.items], nextCursor: page.nextCursor, list: 'ready' });
     } catch (error) {
       if (seq === this._listSeq && !this._handleUnauthorized(error)) {
         this._set({ list: 'error', listError: messageOf(error) });
@@ -284,6 +289,9 @@ export class ChatStore {
       try {
         const created = await api.createConversation();
         conversationId = created.id;
+        if (this._state.list === 'loading') {
+          this._createdDuringListLoad.add(created.id);
+        }
         this._set({
           conversations: [created, ...this._state.conversations.filter((c) => c.id !== created.id)],
         });

@@ -1,3 +1,4 @@
+using ChatBot.Api.Identity;
 using Microsoft.Extensions.FileProviders;
 
 namespace ChatBot.Api.Infrastructure;
@@ -9,6 +10,12 @@ public sealed class WebOptions
 
     /// <summary>The folder of the built web app (frontend/dist). Relative paths start at the content root. Empty: serve the API only.</summary>
     public string? Root { get; set; }
+
+    /// <summary>
+    /// With Auth:Mode=Jwt against Cognito: the hosted UI domain (https://&lt;prefix&gt;.auth.&lt;region&gt;.amazoncognito.com),
+    /// where the web app signs out. Unset, it signs out at the provider's end_session_endpoint.
+    /// </summary>
+    public string? CognitoDomain { get; set; }
 }
 
 public static class WebAppExtensions
@@ -19,7 +26,8 @@ public static class WebAppExtensions
     /// </summary>
     public static WebApplication MapWebApp(this WebApplication app)
     {
-        var root = app.Configuration.GetSection(WebOptions.SectionName).Get<WebOptions>()?.Root;
+        var web = app.Configuration.GetSection(WebOptions.SectionName).Get<WebOptions>() ?? new WebOptions();
+        var root = web.Root;
         if (string.IsNullOrWhiteSpace(root))
         {
             return app;
@@ -33,11 +41,27 @@ public static class WebAppExtensions
         }
 
         var files = new PhysicalFileProvider(path);
-        app.MapGet("/config.json", () => TypedResults.Json(new { mode = "local", apiBasePath = "/api" }));
+        var config = WebAppConfig(app.Configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions(), web);
+        app.MapGet("/config.json", () => TypedResults.Json(config));
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
         // Client-side routes get the app; unknown /api routes keep their 404 (see ConversationsApi).
         app.MapFallbackToFile("index.html", new StaticFileOptions { FileProvider = files });
         return app;
     }
+
+    /// <summary>
+    /// What the web app reads at start-up. In Jwt mode it signs in at the same issuer and client the API checks tokens
+    /// against (oidcAuthority replaces the Cognito issuer derived from region and pool, see frontend/src/config.ts);
+    /// otherwise it runs in local mode with the development-user switcher.
+    /// </summary>
+    private static Dictionary<string, string?> WebAppConfig(AuthOptions auth, WebOptions web) => auth.Mode == AuthMode.Jwt
+        ? new()
+        {
+            ["apiBasePath"] = "/api",
+            ["oidcAuthority"] = auth.Jwt.Authority,
+            ["userPoolClientId"] = auth.Jwt.Audience,
+            ["cognitoDomain"] = web.CognitoDomain,
+        }
+        : new() { ["mode"] = "local", ["apiBasePath"] = "/api" };
 }

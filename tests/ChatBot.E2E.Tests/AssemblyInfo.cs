@@ -1,0 +1,1 @@
+[assembly: AssemblyFixture(typeof(ChatBot.E2E.Tests.E2EFixture))]
