@@ -1,0 +1,81 @@
+using System.Runtime.InteropServices;
+using ChatBot.Bench;
+using ChatBot.TestKit.LocalServers;
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
+
+var root = Apps.RepositoryRoot();
+var report = new Report();
+report.Header.Add($"- **Date:** {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+report.Header.Add($"- **Command:** `{options.CommandLine}`{(options.Quick ? " (quick: too few repetitions for figures to mean much)" : "")}");
+report.Header.Add($"- **Machine:** {Machine()}");
+report.Header.Add("- **How to read it:** every figure that has a goal is a ratio or a difference against a baseline measured in the same run, " +
+                  "interleaved with it, because this machine is shared: other builds and tests ran on its 2 cores at the same time, " +
+                  "so absolute times here are noisy and pessimistic. Medians with (min–max) over the repetitions.");
+
+try
+{
+    // First: it must be the first thing in this process to load llama.cpp.
+    await LambdaModelBench.RunAsync(options, report);
+
+    var apps = options.Quick ? Apps.FromBuildOutputs(root) : await Apps.PublishAsync(root);
+    await using var model = await InstantModel.StartAsync();
+    var dynalite = new DynaliteFixture();
+    var redis = new RedisServerFixture();
+    await dynalite.InitializeAsync();
+    await redis.InitializeAsync();
+    try
+    {
+        Console.Error.WriteLine("Streaming overhead...");
+        await StreamingBench.RunAsync(options, apps, report);
+        Console.Error.WriteLine("Cold start...");
+        await ColdStartBench.RunAsync(options, apps, model, report);
+        Console.Error.WriteLine("Datastore work per turn...");
+        await DatastoreBench.RunAsync(options, apps, model, dynalite, redis, report);
+        Console.Error.WriteLine("Load...");
+        await LoadBench.RunAsync(options, apps, model, dynalite, redis, report);
+        SizeBench.Run(apps, root, report);
+    }
+    finally
+    {
+        await redis.DisposeAsync();
+        await dynalite.DisposeAsync();
+    }
+
+    // The in-Lambda model section is measured first but reads best last.
+    report.Sections.Sort((a, b) => string.CompareOrdinal(a.Title, b.Title));
+}
+finally
+{
+    Scratch.Delete();
+}
+
+var markdown = report.ToMarkdown();
+Console.WriteLine(markdown);
+var output = options.OutputPath ?? (options.Quick ? null : Path.Combine(root, "docs", "benchmarks.md"));
+if (output is not null)
+{
+    await File.WriteAllTextAsync(output, markdown);
+    Console.Error.WriteLine($"Wrote {output}");
+}
+
+return 0;
+
+static string Machine()
+{
+    var cpu = File.Exists("/proc/cpuinfo")
+        ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+        : null;
+    var memoryGb = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1024.0 / 1024 / 1024;
+    return $"{cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}, {Environment.ProcessorCount} cores, {memoryGb:0} GB RAM; " +
+           $"{RuntimeInformation.OSDescription}; .NET {Environment.Version} ({RuntimeInformation.RuntimeIdentifier})";
+}
