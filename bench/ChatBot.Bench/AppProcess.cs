@@ -38,7 +38,8 @@ public sealed class AppProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(executable)!,
         };
-        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        // Urls, not ASPNETCORE_URLS: ChatBot's appsettings.json sets Urls, which outranks the ASPNETCORE_ variable.
+        info.Environment["Urls"] = $"http://127.0.0.1:{port}";
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         info.Environment["DOTNET_NOLOGO"] = "1";
         // Host start and stop at Debug give the phase timestamps (see ColdStartBench).

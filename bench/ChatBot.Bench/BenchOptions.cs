@@ -1,6 +1,6 @@
 namespace ChatBot.Bench;
 
-/// <summary>The command line: <c>[--quick] [--model path.gguf] [--lambda-model path.gguf] [--output path.md]</c>.</summary>
+/// <summary>The command line: <c>[--quick] [--model path.gguf] [--lambda-model path.gguf] [--output path.md] [--only section,...]</c>.</summary>
 public sealed record BenchOptions
 {
     /// <summary>A few repetitions and no publish (the build outputs run instead): for the smoke test, not for figures.</summary>
@@ -15,7 +15,12 @@ public sealed record BenchOptions
     /// <summary>Where the Markdown report goes; a full run defaults to docs/benchmarks.md, a quick run writes none.</summary>
     public string? OutputPath { get; init; }
 
+    /// <summary>The sections to run (model, streaming, coldstart, datastore, load, sizes); all when empty.</summary>
+    public IReadOnlySet<string> Only { get; init; } = new HashSet<string>();
+
     public required string CommandLine { get; init; }
+
+    public bool Runs(string section) => Only.Count == 0 || Only.Contains(section);
 
     public int Repetitions => Quick ? 2 : 15;
 
@@ -36,7 +41,8 @@ public sealed record BenchOptions
                 "--model" => options with { ModelPath = Value(args, ++i) },
                 "--lambda-model" => options with { LambdaModelPath = Value(args, ++i) },
                 "--output" => options with { OutputPath = Value(args, ++i) },
-                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use: [--quick] [--model path.gguf] [--lambda-model path.gguf] [--output path.md]"),
+                "--only" => options with { Only = Value(args, ++i).Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal) },
+                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use: [--quick] [--model path.gguf] [--lambda-model path.gguf] [--output path.md] [--only model,streaming,coldstart,datastore,load,sizes]"),
             };
         }
 

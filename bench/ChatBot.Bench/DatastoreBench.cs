@@ -70,7 +70,7 @@ public static class DatastoreBench
             }
         }
 
-        section.Note($"Each row is one turn (POST .../messages, streamed to `done`) on the published app with Storage:Provider=DynamoDb, its requests counted at an HTTP proxy in front of dynalite; " +
+        section.Note($"Each row is one turn (POST .../messages, streamed to `done`) on the app with Storage:Provider=DynamoDb, its requests counted at an HTTP proxy in front of dynalite; " +
                      $"{conversations} conversation(s) per scenario. Reads: {string.Join(", ", ReadOperations)}; every other operation counts as a write. SDK retries would add to these, only on failures.");
         section.Note("The first turn of a conversation also stores its title. Counting stops once `done` has arrived and a further 100 ms has passed.");
         report.Sections.Add(section);

@@ -25,7 +25,10 @@ report.Header.Add("- **How to read it:** every figure that has a goal is a ratio
 try
 {
     // First: it must be the first thing in this process to load llama.cpp.
-    await LambdaModelBench.RunAsync(options, report);
+    if (options.Runs("model"))
+    {
+        await LambdaModelBench.RunAsync(options, report);
+    }
 
     var apps = options.Quick ? Apps.FromBuildOutputs(root) : await Apps.PublishAsync(root);
     await using var model = await InstantModel.StartAsync();
@@ -35,15 +38,34 @@ try
     await redis.InitializeAsync();
     try
     {
-        Console.Error.WriteLine("Streaming overhead...");
-        await StreamingBench.RunAsync(options, apps, report);
-        Console.Error.WriteLine("Cold start...");
-        await ColdStartBench.RunAsync(options, apps, model, report);
-        Console.Error.WriteLine("Datastore work per turn...");
-        await DatastoreBench.RunAsync(options, apps, model, dynalite, redis, report);
-        Console.Error.WriteLine("Load...");
-        await LoadBench.RunAsync(options, apps, model, dynalite, redis, report);
-        SizeBench.Run(apps, root, report);
+        if (options.Runs("streaming"))
+        {
+            Console.Error.WriteLine("Streaming overhead...");
+            await StreamingBench.RunAsync(options, apps, report);
+        }
+
+        if (options.Runs("coldstart"))
+        {
+            Console.Error.WriteLine("Cold start...");
+            await ColdStartBench.RunAsync(options, apps, model, report);
+        }
+
+        if (options.Runs("datastore"))
+        {
+            Console.Error.WriteLine("Datastore work per turn...");
+            await DatastoreBench.RunAsync(options, apps, model, dynalite, redis, report);
+        }
+
+        if (options.Runs("load"))
+        {
+            Console.Error.WriteLine("Load...");
+            await LoadBench.RunAsync(options, apps, model, dynalite, redis, report);
+        }
+
+        if (options.Runs("sizes"))
+        {
+            SizeBench.Run(apps, root, report);
+        }
     }
     finally
     {
