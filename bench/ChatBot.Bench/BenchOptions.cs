@@ -28,7 +28,7 @@ public sealed record BenchOptions
 
     public int LoadClients => Quick ? 4 : 32;
 
-    public int LoadTurnsPerClient => Quick ? 2 : 15;
+    public int LoadTurnsPerClient => Quick ? 2 : 10;
 
     public static BenchOptions Parse(string[] args)
     {
