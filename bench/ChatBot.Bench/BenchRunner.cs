@@ -53,7 +53,7 @@ public static class BenchRunner
                 if (options.Runs("coldstart"))
                 {
                     Console.Error.WriteLine("Cold start...");
-                    await ColdStartBench.RunAsync(options, apps, model, report);
+                    await ColdStartBench.RunAsync(options, apps, model, dynalite, report);
                 }
 
                 if (options.Runs("datastore"))
