@@ -38,7 +38,7 @@ public sealed class AppProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(executable)!,
         };
-        // Urls, not ASPNETCORE_URLS: ChatBot's appsettings.json sets Urls, which outranks the ASPNETCORE_ variable.
+        // Urls, not ASPNETCORE_URLS: it outranks a listen address in appsettings.json, which ASPNETCORE_URLS does not.
         info.Environment["Urls"] = $"http://127.0.0.1:{port}";
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         info.Environment["DOTNET_NOLOGO"] = "1";
