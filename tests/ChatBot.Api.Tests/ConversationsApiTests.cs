@@ -21,6 +21,16 @@ public sealed class ConversationsApiTests : IClassFixture<SharedApp>
     }
 
     [Fact]
+    public void Startup_DoesNotLoadTheDataProtectionKeyRing()
+    {
+        // Nothing in ChatBot uses Data Protection; loading its key ring at startup only lengthens Lambda cold starts.
+        var hostedServices = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
+            .GetServices<Microsoft.Extensions.Hosting.IHostedService>(_app.Services);
+
+        Assert.DoesNotContain(hostedServices, s => s.GetType().Namespace!.StartsWith("Microsoft.AspNetCore.DataProtection", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Create_Returns201WithLocationAndTheConversation()
     {
         var client = _app.ClientFor(NewUser());

@@ -31,12 +31,28 @@ public static class IdentityExtensions
         };
 
         builder.Services.AddAuthorization();
+        SkipKeyRingWarmup(builder.Services);
         if (options.Mode == AuthMode.Development && !options.AllowDevelopmentOffLoopback)
         {
             builder.Services.AddHostedService<DevelopmentModeGuard>();
         }
 
         return builder;
+    }
+
+    /// <summary>
+    /// AddAuthentication also registers ASP.NET Core Data Protection, whose hosted service reads (on a fresh Lambda
+    /// instance: creates, and fails to persist) an XML key ring before the app starts listening. ChatBot protects nothing
+    /// with it (no cookies, no antiforgery), so on Lambda that is cold-start time for nothing; the key ring would still
+    /// load on first use. See the cold-start section of docs/benchmarks.md.
+    /// </summary>
+    private static void SkipKeyRingWarmup(IServiceCollection services)
+    {
+        const string keyRingWarmup = "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService";
+        foreach (var descriptor in services.Where(s => s.ServiceType == typeof(IHostedService) && s.ImplementationType?.FullName == keyRingWarmup).ToList())
+        {
+            services.Remove(descriptor);
+        }
     }
 
     private static AuthenticationBuilder AddJwt(IHostApplicationBuilder builder, JwtAuthOptions jwt)

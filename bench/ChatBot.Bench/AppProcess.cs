@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Net;
+using ChatBot.TestKit.LocalServers;
+
+namespace ChatBot.Bench;
+
+/// <summary>
+/// A published (or built) web app started as its own process, the way Lambda starts it: the apphost executable with its
+/// settings in the environment. Every line it prints is kept with the time it arrived, so startup phases can be read
+/// off its log.
+/// </summary>
+public sealed class AppProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly Stopwatch _sinceStart;
+    private readonly List<(double Ms, string Line)> _output = [];
+
+    private AppProcess(Process process, Stopwatch sinceStart, Uri baseAddress)
+    {
+        _process = process;
+        _sinceStart = sinceStart;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public int Pid => _process.Id;
+
+    public double ElapsedMs => _sinceStart.Elapsed.TotalMilliseconds;
+
+    public static AppProcess Start(string executable, IReadOnlyDictionary<string, string> settings)
+    {
+        var port = LocalServerProcess.FreeTcpPort();
+        var info = new ProcessStartInfo(executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(executable)!,
+        };
+        // As the stack sets it for the Lambda Web Adapter.
+        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        // Host start and stop at Debug give the phase timestamps (see ColdStartBench).
+        info.Environment["Logging__LogLevel__Microsoft.Extensions.Hosting"] = "Debug";
+        foreach (var (key, value) in settings)
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = info };
+        var sinceStart = new Stopwatch();
+        var app = new AppProcess(process, sinceStart, new Uri($"http://127.0.0.1:{port}/"));
+        process.OutputDataReceived += (_, e) => app.Record(e.Data);
+        process.ErrorDataReceived += (_, e) => app.Record(e.Data);
+        sinceStart.Start();
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return app;
+    }
+
+    /// <summary>Polls GET /api/health until it answers 200; returns the milliseconds since the process started.</summary>
+    public async Task<double> WaitForHealthAsync(HttpClient client, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The app exited with code {_process.ExitCode} before it was healthy:{Environment.NewLine}{RecentOutput}");
+            }
+
+            try
+            {
+                using var response = await client.GetAsync(new Uri(BaseAddress, "api/health"));
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return ElapsedMs;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet: connection refused on loopback comes back at once, so polling stays tight.
+            }
+
+            if (deadline.Elapsed > timeout)
+            {
+                throw new TimeoutException($"The app was not healthy after {timeout.TotalSeconds:0} s:{Environment.NewLine}{RecentOutput}");
+            }
+
+            await Task.Delay(2);
+        }
+    }
+
+    /// <summary>When the first output line containing <paramref name="text"/> arrived, in ms since start; NaN if never.</summary>
+    public double OutputAt(string text)
+    {
+        lock (_output)
+        {
+            return _output.FirstOrDefault(o => o.Line.Contains(text, StringComparison.Ordinal)) is { Line: not null } hit ? hit.Ms : double.NaN;
+        }
+    }
+
+    public string RecentOutput
+    {
+        get
+        {
+            lock (_output)
+            {
+                return string.Join(Environment.NewLine, _output.TakeLast(40).Select(o => o.Line));
+            }
+        }
+    }
+
+    /// <summary>Resident set size from /proc (Linux), in MB.</summary>
+    public double RssMb()
+    {
+        foreach (var line in File.ReadLines($"/proc/{Pid}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                var kb = long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+                return kb / 1024.0;
+            }
+        }
+
+        return double.NaN;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+
+    private void Record(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.Add((ElapsedMs, line));
+        }
+    }
+}

@@ -1,0 +1,1 @@
+return await ChatBot.Bench.BenchRunner.RunAsync(args);

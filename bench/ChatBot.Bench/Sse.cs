@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace ChatBot.Bench;
+
+/// <summary>One Server-Sent Event and when it arrived, in ms after the request was sent.</summary>
+public sealed record TimedEvent(string Name, string Data, double Ms);
+
+/// <summary>A chat turn as a browser sends it: POST with Accept: text/event-stream, read event by event.</summary>
+public static class Sse
+{
+    public static HttpClient CreateClient() => new(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue })
+    {
+        Timeout = TimeSpan.FromMinutes(5),
+    };
+
+    public static async Task<string> CreateConversationAsync(HttpClient client, Uri baseAddress, string user)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseAddress, "api/conversations")) { Content = JsonContent.Create(new { title = "bench" }) };
+        request.Headers.Add("X-ChatBot-User", user);
+        using var response = await client.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        using var body = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync());
+        return body.RootElement.GetProperty("id").GetString()!;
+    }
+
+    /// <summary>Sends one turn and reads every event until the server ends the stream.</summary>
+    public static async Task<List<TimedEvent>> TurnAsync(HttpClient client, Uri url, string user, string content)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(new { content }) };
+        request.Headers.Add("X-ChatBot-User", user);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        var clock = Stopwatch.StartNew();
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        if (!response.IsSuccessStatusCode)
+        {
+            return [new TimedEvent("http-" + (int)response.StatusCode, await response.Content.ReadAsStringAsync(), clock.Elapsed.TotalMilliseconds)];
+        }
+
+        var events = new List<TimedEvent>();
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        string? name = null;
+        string data = "";
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (line.Length == 0)
+            {
+                if (name is not null)
+                {
+                    events.Add(new TimedEvent(name, data, clock.Elapsed.TotalMilliseconds));
+                }
+
+                (name, data) = (null, "");
+            }
+            else if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                name = line["event: ".Length..];
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                data = line["data: ".Length..];
+            }
+        }
+
+        return events;
+    }
+
+    public static Uri TurnUrl(Uri baseAddress, string conversationId) => new(baseAddress, $"api/conversations/{conversationId}/messages");
+}
