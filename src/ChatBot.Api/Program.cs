@@ -29,10 +29,13 @@ try
 {
     app.Run();
 }
-catch (Exception ex) when (ex is ChatBot.Llm.LlamaSharp.Download.ModelDownloadException or Microsoft.Extensions.Options.OptionsValidationException)
+catch (Exception ex) when (StartupErrors.Readable(ex) is { Count: > 0 } problems)
 {
-    // These messages say what to set and how; a stack trace would only hide them.
-    Console.Error.WriteLine($"ChatBot cannot start: {ex.Message}");
+    foreach (var problem in problems)
+    {
+        Console.Error.WriteLine($"ChatBot cannot start: {problem}");
+    }
+
     return 1;
 }
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace ChatBot.Core;
 
@@ -12,12 +11,12 @@ public static class CoreServiceCollectionExtensions
     {
         builder.Services.AddOptions<ChatOptions>()
             .Bind(builder.Configuration.GetSection(ChatOptions.SectionName))
+            .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<ChatOptions>, ChatOptionsValidator>();
         builder.Services.AddOptions<ContextCacheOptions>()
             .Bind(builder.Configuration.GetSection(ContextCacheOptions.SectionName))
+            .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<ContextCacheOptions>, ContextCacheOptionsValidator>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ChatService>();
         return builder;

@@ -2,7 +2,6 @@ using ChatBot.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace ChatBot.Storage.Sqlite;
 
@@ -16,8 +15,8 @@ public static class SqliteServiceCollectionExtensions
     {
         services.AddOptions<SqliteStoreOptions>()
             .Bind(storageSection.GetSection(SqliteStoreOptions.SectionName))
+            .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<SqliteStoreOptions>, SqliteStoreOptionsValidator>();
 
         // A relative path follows the content root, not the working directory, so `dotnet run` from anywhere finds the same file.
         services.AddOptions<SqliteStoreOptions>()

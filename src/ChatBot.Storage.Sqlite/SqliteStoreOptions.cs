@@ -14,7 +14,3 @@ public sealed class SqliteStoreOptions
     [Required(AllowEmptyStrings = false, ErrorMessage = "Storage:Sqlite:Path must name the database file, for example .data/chatbot.db.")]
     public string Path { get; set; } = ".data/chatbot.db";
 }
-
-// Generated at compile time from the attributes above: ValidateDataAnnotations' checks without its startup reflection.
-[Microsoft.Extensions.Options.OptionsValidator]
-internal sealed partial class SqliteStoreOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<SqliteStoreOptions>;

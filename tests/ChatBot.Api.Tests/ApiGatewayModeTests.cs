@@ -111,6 +111,20 @@ public sealed class StartupGuardTests
     }
 
     [Fact]
+    public async Task TwoBadSettings_EachGetsItsOwnReadableLine()
+    {
+        var (exitCode, output) = await RunApiAsync(
+            new Dictionary<string, string> { ["Chat__MaxMessageBytes"] = "0", ["Cache__MaxMessages"] = "0" }, "--urls", "http://127.0.0.1:0");
+
+        // The host also logs the failure with its stack trace; the last lines are the ones that say what to fix.
+        var readable = output.Split('\n').Where(line => line.StartsWith("ChatBot cannot start: ", StringComparison.Ordinal)).ToList();
+        Assert.NotEqual(0, exitCode);
+        Assert.Equal(2, readable.Count);
+        Assert.Contains("Chat:MaxMessageBytes must be between 1 and 1048576.", readable[0], StringComparison.Ordinal);
+        Assert.Contains("Cache:MaxMessages must be between 1 and 1000.", readable[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ApiGatewayMode_OffLambda_RefusesToStart()
     {
         var (exitCode, output) = await RunApiAsync(new Dictionary<string, string> { ["Auth__Mode"] = "ApiGateway" }, "--urls", "http://127.0.0.1:0");
