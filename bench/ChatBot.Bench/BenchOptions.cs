@@ -38,8 +38,9 @@ public sealed record BenchOptions
             options = args[i] switch
             {
                 "--quick" => options with { Quick = true },
-                "--model" => options with { ModelPath = Value(args, ++i) },
-                "--lambda-model" => options with { LambdaModelPath = Value(args, ++i) },
+                // Absolute, because the published app under test runs in its own folder.
+                "--model" => options with { ModelPath = Path.GetFullPath(Value(args, ++i)) },
+                "--lambda-model" => options with { LambdaModelPath = Path.GetFullPath(Value(args, ++i)) },
                 "--output" => options with { OutputPath = Value(args, ++i) },
                 "--only" => options with { Only = Value(args, ++i).Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal) },
                 _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use: [--quick] [--model path.gguf] [--lambda-model path.gguf] [--output path.md] [--only model,streaming,coldstart,datastore,load,sizes]"),
