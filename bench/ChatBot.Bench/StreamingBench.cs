@@ -15,7 +15,8 @@ public static class StreamingBench
     private const string Prompt = "Tell me a story.";
     private const int Threads = 1;
     private const int ContextSize = 512;
-    private const int MaxOutputTokens = 64;
+    // Long enough that the decode rate spans a few hundred milliseconds of a real model, not a few noisy ones.
+    private const int MaxOutputTokens = 400;
 
     private sealed record Run(double TtftMs, double TokensPerSecond, int Tokens, double LastTokenMs);
 
