@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using System.Threading.Channels;
 using ChatBot.Api.Infrastructure;
 using ChatBot.Core;
 using Microsoft.AspNetCore.Http.Features;
@@ -10,7 +12,7 @@ namespace ChatBot.Api.Conversations;
 
 /// <summary>
 /// Streams a turn as Server-Sent Events: <c>user</c>, then <c>delta</c> per token, then <c>done</c> or <c>error</c>.
-/// Each event is flushed at once; nothing buffers between the model and the socket.
+/// Every event is flushed as soon as the previous write is done; nothing holds tokens back between the model and the socket.
 /// </summary>
 internal sealed class ServerSentEventsTurnResult(ConversationMessage userMessage, ChatTurn? turn = null, ConversationMessage? replay = null) : IResult
 {
@@ -33,24 +35,54 @@ internal sealed class ServerSentEventsTurnResult(ConversationMessage userMessage
             return;
         }
 
-        // Enumerate to the end even after the client has gone: cancellation stops the model, and the last step stores the answer.
-        await foreach (var update in turn!.StreamAsync(httpContext.RequestAborted).WithCancellation(CancellationToken.None))
+        // The model decodes the next token while earlier ones are written: awaiting each flush before asking for the next
+        // token would add a socket write to every token's time. Events that queue up during a write go out in one flush,
+        // so a slow client gets fewer, larger writes and a fast one still gets every token at once.
+        var events = Channel.CreateUnbounded<(string Name, object Payload)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var model = Task.Run(async () =>
         {
-            switch (update)
+            try
             {
-                case TurnUpdate.Delta delta:
-                    await writer.WriteAsync("delta", new DeltaEvent(delta.Text));
-                    break;
-                case TurnUpdate.Completed completed:
-                    await writer.WriteAsync("done", MessageView.From(completed.Answer));
-                    break;
-                case TurnUpdate.Failed failed:
-                    var problem = ErrorMapping.ToProblem(failed.Error);
-                    problem.Extensions["assistant"] = MessageView.From(failed.Answer);
-                    await writer.WriteAsync("error", problem);
-                    break;
+                // Enumerate to the end even after the client has gone: cancellation stops the model, and the last step stores the answer.
+                await foreach (var update in turn!.StreamAsync(httpContext.RequestAborted).WithCancellation(CancellationToken.None))
+                {
+                    events.Writer.TryWrite(ToEvent(update));
+                }
+
+                events.Writer.Complete();
             }
+            catch (Exception ex)
+            {
+                events.Writer.Complete(ex);
+            }
+        });
+
+        while (await events.Reader.WaitToReadAsync())
+        {
+            while (events.Reader.TryRead(out var next))
+            {
+                writer.Append(next.Name, next.Payload);
+            }
+
+            await writer.FlushAsync();
         }
+
+        await model;
+    }
+
+    private static (string Name, object Payload) ToEvent(TurnUpdate update) => update switch
+    {
+        TurnUpdate.Delta delta => ("delta", new DeltaEvent(delta.Text)),
+        TurnUpdate.Completed completed => ("done", MessageView.From(completed.Answer)),
+        TurnUpdate.Failed failed => ("error", ErrorProblem(failed)),
+        _ => throw new InvalidOperationException($"Unknown turn update {update.GetType().Name}."),
+    };
+
+    private static Microsoft.AspNetCore.Mvc.ProblemDetails ErrorProblem(TurnUpdate.Failed failed)
+    {
+        var problem = ErrorMapping.ToProblem(failed.Error);
+        problem.Extensions["assistant"] = MessageView.From(failed.Answer);
+        return problem;
     }
 
     private sealed class EventWriter(HttpResponse response, JsonSerializerOptions json)
@@ -59,19 +91,36 @@ internal sealed class ServerSentEventsTurnResult(ConversationMessage userMessage
 
         public async Task WriteAsync<T>(string eventName, T payload)
         {
+            Append(eventName, payload!);
+            await FlushAsync();
+        }
+
+        /// <summary>Adds one event to the response buffer; <see cref="FlushAsync"/> sends it.</summary>
+        public void Append(string eventName, object payload)
+        {
             if (_clientGone)
             {
                 return;
             }
 
             // JSON never contains a raw newline, so each event is exactly one data line.
-            var frame = $"event: {eventName}\ndata: {JsonSerializer.Serialize(payload, json)}\n\n";
+            var frame = $"event: {eventName}\ndata: {JsonSerializer.Serialize(payload, payload.GetType(), json)}\n\n";
+            response.BodyWriter.Write(Encoding.UTF8.GetBytes(frame));
+        }
+
+        public async Task FlushAsync()
+        {
+            if (_clientGone)
+            {
+                return;
+            }
+
             try
             {
-                await response.Body.WriteAsync(Encoding.UTF8.GetBytes(frame));
-                await response.Body.FlushAsync();
+                var result = await response.BodyWriter.FlushAsync();
+                _clientGone = result.IsCanceled || result.IsCompleted;
             }
-            catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
+            catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
             {
                 _clientGone = true;
             }
