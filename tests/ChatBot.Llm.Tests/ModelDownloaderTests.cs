@@ -56,7 +56,9 @@ public sealed class ModelDownloaderTests : IDisposable
     {
         await using var server = await ModelServer.StartAsync(Model, dropFirstResponseAfter: 40_000, stallInsteadOfDropping: true);
         var downloader = Downloader();
-        downloader.StallTimeout = TimeSpan.FromMilliseconds(300);
+        // The server stalls for good, so a longer timeout costs only time; a 300 ms one fired on a loaded machine before
+        // the first 40,000 bytes had arrived, and the test measured the machine instead of the resume.
+        downloader.StallTimeout = TimeSpan.FromSeconds(2);
 
         await downloader.DownloadAsync(server.Url, Destination, Ct);
 
