@@ -45,20 +45,11 @@ public sealed class ModelStore : Construct
             return;
         }
 
-        var destroy = props.RemovalPolicy == RemovalPolicy.DESTROY;
-        Bucket = new Bucket(this, "Bucket", new BucketProps
-        {
-            BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
-            Encryption = BucketEncryption.S3_MANAGED,
-            EnforceSSL = true,
-            ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            RemovalPolicy = props.RemovalPolicy,
-            AutoDeleteObjects = destroy,
-        });
-        Nag.Suppress(Bucket, new NagRule(
-            "AwsSolutions-S1",
+        Bucket = PrivateBucket.Create(
+            this,
+            props.RemovalPolicy,
             "The bucket holds one public, open-licence model file, written by the stack's copy function and read by the API " +
-            "function's role only; server access logs would record nothing but those reads."));
+            "function's role only; server access logs would record nothing but those reads.");
 
         var key = "models/" + props.Model.FileName;
         Location = new S3ObjectLocation(Bucket.BucketName, key);

@@ -31,20 +31,11 @@ public sealed class Website : Construct
 
     public Website(Construct scope, string id, WebsiteProps props) : base(scope, id)
     {
-        var destroy = props.RemovalPolicy == Amazon.CDK.RemovalPolicy.DESTROY;
-        Bucket = new Bucket(this, "Bucket", new BucketProps
-        {
-            BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
-            Encryption = BucketEncryption.S3_MANAGED,
-            EnforceSSL = true,
-            ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            RemovalPolicy = props.RemovalPolicy,
-            AutoDeleteObjects = destroy,
-        });
-        Nag.Suppress(Bucket, new NagRule(
-            "AwsSolutions-S1",
+        Bucket = PrivateBucket.Create(
+            this,
+            props.RemovalPolicy,
             "The bucket holds only the built, public web app and is read solely by CloudFront through OAC; " +
-            "server access logs would record nothing but CloudFront fetches."));
+            "server access logs would record nothing but CloudFront fetches.");
 
         HeadersPolicy = new ResponseHeadersPolicy(this, "Headers", new ResponseHeadersPolicyProps
         {
