@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using ChatBot.TestKit;
 
 namespace ChatBot.Api.Tests;
 
@@ -56,15 +57,16 @@ public sealed class ApiGatewayModeTests
 /// <summary>The guards that keep the header-trusting modes where they are safe, checked on the real published app.</summary>
 public sealed class StartupGuardTests
 {
-    internal static async Task<(int ExitCode, string Output)> RunApiAsync(IDictionary<string, string> environment, params string[] arguments)
+    /// <summary>The built app as its own process, configured by environment variables on top of a fresh store and the test model.</summary>
+    internal static ProcessStartInfo ApiProcess(IDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "ChatBot.Api.dll"), .. arguments])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.Environment["Storage__Sqlite__Path"] = Path.Combine(Directory.CreateTempSubdirectory("chatbot-guard-").FullName, "db.sqlite");
-        foreach (var (key, value) in TestModel.Settings)
+        start.Environment["Storage__Sqlite__Path"] = Path.Combine(Directory.CreateTempSubdirectory("chatbot-process-").FullName, "db.sqlite");
+        foreach (var (key, value) in TestAppSettings.Model)
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
@@ -74,7 +76,12 @@ public sealed class StartupGuardTests
             start.Environment[key] = value;
         }
 
-        using var process = Process.Start(start)!;
+        return start;
+    }
+
+    internal static async Task<(int ExitCode, string Output)> RunApiAsync(IDictionary<string, string> environment, params string[] arguments)
+    {
+        using var process = Process.Start(ApiProcess(environment, arguments))!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ChatBot.TestKit;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -26,20 +27,7 @@ public class ChatBotApp : WebApplicationFactory<Program>
         _model = model;
         _ownsDataDirectory = dataDirectory is null;
         _dataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("chatbot-api-").FullName;
-        _settings = new Dictionary<string, string?>
-        {
-            ["Auth:Mode"] = "Development",
-            ["Storage:Provider"] = "Sqlite",
-            ["Storage:Sqlite:Path"] = Path.Combine(_dataDirectory, "chatbot.db"),
-            ["Cache:Provider"] = "Memory",
-            ["Chat:Temperature"] = "0",
-            ["Chat:SystemPrompt"] = "",
-        };
-        foreach (var (key, value) in TestModel.Settings)
-        {
-            _settings[key] = value;
-        }
-
+        _settings = TestAppSettings.Local(_dataDirectory);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             _settings[key] = value;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
+using ChatBot.TestKit.LocalServers;
 
 namespace ChatBot.Api.Tests;
 
@@ -10,21 +10,8 @@ public sealed class ListenAddressTests
     [Fact]
     public async Task AspNetCoreUrls_AsTheStackSetsIt_IsWhereTheAppAnswers()
     {
-        var port = FreePort();
-        var url = $"http://127.0.0.1:{port}";
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "ChatBot.Api.dll")])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["ASPNETCORE_URLS"] = url;
-        start.Environment["Storage__Sqlite__Path"] = Path.Combine(Directory.CreateTempSubdirectory("chatbot-urls-").FullName, "db.sqlite");
-        foreach (var (key, value) in TestModel.Settings)
-        {
-            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        }
-
-        using var process = Process.Start(start)!;
+        var url = $"http://127.0.0.1:{LocalServerProcess.FreeTcpPort()}";
+        using var process = Process.Start(StartupGuardTests.ApiProcess(new Dictionary<string, string> { ["ASPNETCORE_URLS"] = url }))!;
         _ = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
         try
@@ -51,12 +38,5 @@ public sealed class ListenAddressTests
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -17,8 +17,6 @@ namespace ChatBot.E2E.Tests;
 /// </summary>
 public sealed class E2EApp : WebApplicationFactory<Program>
 {
-    private static readonly Lazy<string> TinyModelPath = new(() => TinyGgufModel.WriteTempFile());
-
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("chatbot-e2e-").FullName;
     private readonly Dictionary<string, string?> _settings;
     private readonly Action<IServiceCollection>? _configureServices;
@@ -32,25 +30,11 @@ public sealed class E2EApp : WebApplicationFactory<Program>
         }
 
         _configureServices = configureServices;
-        _settings = new Dictionary<string, string?>
-        {
-            ["Auth:Mode"] = "Development",
-            ["Storage:Provider"] = "Sqlite",
-            ["Storage:Sqlite:Path"] = Path.Combine(_dataDirectory, "chatbot.db"),
-            ["Cache:Provider"] = "Memory",
-            ["Chat:Temperature"] = "0",
-            ["Chat:SystemPrompt"] = "",
-            ["Chat:MaxOutputTokens"] = "64",
-            ["Llm:Provider"] = "LlamaSharp",
-            ["Llm:ModelPath"] = TinyModelPath.Value,
-            ["Llm:Threads"] = "1",
-            ["Llm:ContextSize"] = "512",
-            ["Llm:MaxOutputTokens"] = "64",
-            ["Web:Root"] = RepoPaths.WebDist,
-            // The test output shows what failed, not the app's routine start-up lines.
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["Logging:LogLevel:Microsoft.AspNetCore.Server.Kestrel"] = "Error",
-        };
+        _settings = TestAppSettings.Local(_dataDirectory);
+        _settings["Web:Root"] = RepoPaths.WebDist;
+        // The test output shows what failed, not the app's routine start-up lines.
+        _settings["Logging:LogLevel:Default"] = "Warning";
+        _settings["Logging:LogLevel:Microsoft.AspNetCore.Server.Kestrel"] = "Error";
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             _settings[key] = value;

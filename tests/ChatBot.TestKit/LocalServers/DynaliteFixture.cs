@@ -16,17 +16,8 @@ public sealed class DynaliteFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var node = LocalServerProcess.FindOnPath("node") ?? throw new InvalidOperationException(
-            "node is not installed, and the DynamoDB emulator (dynalite) needs it. Install Node.js 20 or later, then run tests/setup-local-servers.sh.");
-        var tools = Path.Combine(LocalServerProcess.FindTestsFolder(), "tools");
-        var cli = Path.Combine(tools, "node_modules", "dynalite", "cli.js");
-        if (!File.Exists(cli))
-        {
-            throw new InvalidOperationException($"dynalite is not installed in {tools}. Run tests/setup-local-servers.sh (it runs npm ci there).");
-        }
-
-        _server = LocalServerProcess.Start(
-            "dynalite", node, [cli, "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture)], tools);
+        _server = LocalServerProcess.StartNodeTool(
+            "dynalite", "the DynamoDB emulator", "cli.js", ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         await _server.WaitUntilReadyAsync(ct => LocalServerProcess.CanConnectAsync(Port, ct), TimeSpan.FromSeconds(30));
     }
 

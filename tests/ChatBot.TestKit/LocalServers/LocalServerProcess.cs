@@ -134,6 +134,27 @@ public sealed class LocalServerProcess : IAsyncDisposable
     }
 
     /// <summary>A TCP port nobody listens on right now.</summary>
+    /// <summary>
+    /// Starts one of the npm servers in tests/tools (installed there by tests/setup-local-servers.sh) with node, or says
+    /// which step is missing: Node.js itself, or the package.
+    /// </summary>
+    /// <param name="package">The npm package, such as <c>dynalite</c>.</param>
+    /// <param name="role">What the server stands in for, for the error message: "the DynamoDB emulator".</param>
+    /// <param name="script">The package's command-line script, relative to its folder.</param>
+    public static LocalServerProcess StartNodeTool(string package, string role, string script, IEnumerable<string> arguments)
+    {
+        var node = FindOnPath("node") ?? throw new InvalidOperationException(
+            $"node is not installed, and {role} ({package}) needs it. Install Node.js 20 or later, then run tests/setup-local-servers.sh.");
+        var tools = Path.Combine(FindTestsFolder(), "tools");
+        var cli = Path.Combine(tools, "node_modules", package, script);
+        if (!File.Exists(cli))
+        {
+            throw new InvalidOperationException($"{package} is not installed in {tools}. Run tests/setup-local-servers.sh (it runs npm ci there).");
+        }
+
+        return Start(package, node, [cli, .. arguments], tools);
+    }
+
     public static int FreeTcpPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

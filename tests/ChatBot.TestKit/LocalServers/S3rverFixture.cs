@@ -26,21 +26,12 @@ public sealed class S3rverFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var node = LocalServerProcess.FindOnPath("node") ?? throw new InvalidOperationException(
-            "node is not installed, and the S3 server (s3rver) needs it. Install Node.js 20 or later, then run tests/setup-local-servers.sh.");
-        var tools = Path.Combine(LocalServerProcess.FindTestsFolder(), "tools");
-        var cli = Path.Combine(tools, "node_modules", "s3rver", "bin", "s3rver.js");
-        if (!File.Exists(cli))
-        {
-            throw new InvalidOperationException($"s3rver is not installed in {tools}. Run tests/setup-local-servers.sh (it runs npm ci there).");
-        }
-
-        _server = LocalServerProcess.Start(
+        _server = LocalServerProcess.StartNodeTool(
             "s3rver",
-            node,
-            [cli, "--directory", _folder, "--address", "127.0.0.1", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-             "--no-vhost-buckets", "--configure-bucket", Bucket],
-            tools);
+            "the S3 server",
+            Path.Combine("bin", "s3rver.js"),
+            ["--directory", _folder, "--address", "127.0.0.1", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+             "--no-vhost-buckets", "--configure-bucket", Bucket]);
         await _server.WaitUntilReadyAsync(ct => LocalServerProcess.CanConnectAsync(Port, ct), TimeSpan.FromSeconds(30));
     }
 

@@ -1,0 +1,34 @@
+namespace ChatBot.TestKit;
+
+/// <summary>
+/// The configuration every in-test ChatBot starts from: local mode (development identity, SQLite, in-process cache) and
+/// the real embedded backend on the tiny generated model, which answers every chat with
+/// <see cref="TinyGgufModel.ExpectedChatAnswer"/>. Deterministic: temperature 0 and no system prompt.
+/// </summary>
+public static class TestAppSettings
+{
+    // Written once per test run.
+    private static readonly Lazy<string> ModelPath = new(() => TinyGgufModel.WriteTempFile());
+
+    public static IEnumerable<KeyValuePair<string, string?>> Model =>
+    [
+        new("Llm:Provider", "LlamaSharp"),
+        new("Llm:ModelPath", ModelPath.Value),
+        new("Llm:Threads", "1"),
+        new("Llm:ContextSize", "512"),
+        new("Llm:MaxOutputTokens", "64"),
+        new("Chat:MaxOutputTokens", "64"),
+    ];
+
+    /// <summary>A new dictionary, so each app can add its own settings; the store lives in <paramref name="dataDirectory"/>.</summary>
+    public static Dictionary<string, string?> Local(string dataDirectory) => new(
+    [
+        new("Auth:Mode", "Development"),
+        new("Storage:Provider", "Sqlite"),
+        new("Storage:Sqlite:Path", Path.Combine(dataDirectory, "chatbot.db")),
+        new("Cache:Provider", "Memory"),
+        new("Chat:Temperature", "0"),
+        new("Chat:SystemPrompt", ""),
+        .. Model,
+    ]);
+}
