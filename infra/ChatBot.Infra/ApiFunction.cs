@@ -11,8 +11,8 @@ namespace ChatBot.Infra;
 
 public sealed class ApiFunctionProps
 {
-    /// <summary>The <c>dotnet publish</c> output for linux-arm64 (framework-dependent, ReadyToRun).</summary>
-    public required string PackagePath { get; init; }
+    /// <summary>The <c>dotnet publish</c> output for linux-arm64, framework-dependent and ReadyToRun (see <see cref="SourceBuild.ApiCode"/>).</summary>
+    public required Code Package { get; init; }
     public required ITable Table { get; init; }
 
     /// <summary>Which model backend the app uses: its <c>Llm__*</c> settings, and what the role may call or read.</summary>
@@ -115,7 +115,7 @@ public sealed class ApiFunction : Construct
             // Graviton: about 20% cheaper per GB-second than x86_64 and as fast for ASP.NET; LWA ships an arm64 layer.
             Architecture = Architecture.ARM_64,
             Handler = DeploymentSettings.ApiExecutableName,
-            Code = Code.FromAsset(props.PackagePath),
+            Code = props.Package,
             Layers =
             [
                 LayerVersion.FromLayerVersionArn(this, "WebAdapter",

@@ -76,7 +76,7 @@ public sealed class ChatBotStack : Stack
         // The ASP.NET app on Lambda, behind the Lambda Web Adapter.
         Backend = new ApiFunction(this, "ApiFunction", new ApiFunctionProps
         {
-            PackagePath = settings.ApiPackagePath,
+            Package = SourceBuild.ApiCode(settings),
             Table = Table.Table,
             Backend = backend,
             RedisConfiguration = Cache?.RedisConfiguration,
@@ -117,7 +117,7 @@ public sealed class ChatBotStack : Stack
         // The built frontend plus the config.json that points it at this stack.
         _ = new SiteContent(this, "SiteContent", new SiteContentProps
         {
-            WebDistPath = settings.WebDistPath,
+            WebApp = SourceBuild.WebAppSource(settings),
             Bucket = Site.Bucket,
             Distribution = Site.Distribution,
             Config = new WebConfig

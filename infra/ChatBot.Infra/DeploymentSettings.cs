@@ -43,9 +43,9 @@ public sealed record DeploymentSettings
 {
     public const string DefaultModelId = "openai.gpt-oss-20b-1:0";
     public const string DefaultRegion = "us-west-2";
-    public const string ApiPublishCommand =
-        "dotnet publish src/ChatBot.Api -c Release -r linux-arm64 --self-contained false -p:PublishReadyToRun=true -o artifacts/api";
-    public const string WebBuildCommand = "npm ci --prefix frontend && npm run build --prefix frontend";
+
+    /// <summary>For -c apiPackage: how to publish a package yourself, with the settings synth uses when it builds one.</summary>
+    public static readonly string ApiPublishCommand = $"dotnet publish src/ChatBot.Api {string.Join(' ', SourceBuild.LambdaPublishSettings)} -o <folder>";
 
     /// <summary>The apphost that <c>dotnet publish</c> writes; the Lambda handler names it (see ApiFunction).</summary>
     public const string ApiExecutableName = "ChatBot.Api";
@@ -88,8 +88,8 @@ public sealed record DeploymentSettings
         ["region"] = $"deployment region (default {DefaultRegion})",
         ["availabilityZones"] = "two AZs of that region (default: <region>a,<region>b)",
         ["destroy"] = "true deletes data on cdk destroy (default false: retain)",
-        ["apiPackage"] = "folder with the published API (default artifacts/api)",
-        ["webDist"] = "folder with the built frontend (default frontend/dist)",
+        ["apiPackage"] = "folder with an API you published yourself (default: synth builds it from src/, once per change)",
+        ["webDist"] = "folder with a web app you built yourself (default: synth builds it from frontend/, once per change)",
         ["reservedConcurrency"] = "reserved concurrency of the API function, or none (default 10)",
         ["apiRateLimit"] = "API Gateway steady-state requests per second (default 10)",
         ["apiBurstLimit"] = "API Gateway burst requests (default 20)",
@@ -131,8 +131,14 @@ public sealed record DeploymentSettings
     public required string Region { get; init; }
     public required IReadOnlyList<string> AvailabilityZones { get; init; }
     public required bool Destroy { get; init; }
-    public required string ApiPackagePath { get; init; }
-    public required string WebDistPath { get; init; }
+    /// <summary>The repository root: relative paths resolve against it, and synth builds the API and web app from it.</summary>
+    public required string SourceRoot { get; init; }
+
+    /// <summary>-c apiPackage: a published API to deploy as it is, or null to build it from source (see <see cref="SourceBuild.Api"/>).</summary>
+    public required string? ApiPackagePath { get; init; }
+
+    /// <summary>-c webDist: a built web app to deploy as it is, or null to build it from source (see <see cref="SourceBuild.WebApp"/>).</summary>
+    public required string? WebDistPath { get; init; }
 
     /// <summary>Null means no reservation (for accounts whose concurrency quota is still the new-account 10).</summary>
     public required int? ReservedConcurrency { get; init; }
@@ -281,26 +287,27 @@ public sealed record DeploymentSettings
 
         var destroy = reader.Bool("destroy", false);
 
-        var apiPackage = ResolvePath(reader.String("apiPackage", "artifacts/api"), baseDirectory);
-        if (!Directory.Exists(apiPackage))
+        // Without -c apiPackage / -c webDist, synth builds both from source (SourceBuild); a folder given is checked here.
+        var apiPackage = reader.Optional("apiPackage") is { } apiValue ? ResolvePath(apiValue, baseDirectory) : null;
+        if (apiPackage is not null && !Directory.Exists(apiPackage))
         {
             errors.Add(
-                $"apiPackage folder '{apiPackage}' does not exist. Build it from the repository root with: {ApiPublishCommand} " +
-                "(or point -c apiPackage=<folder> at a publish folder).");
+                $"apiPackage folder '{apiPackage}' does not exist. Leave out -c apiPackage to let synth build the API, " +
+                $"or publish it from the repository root with: {ApiPublishCommand}");
         }
-        else if (!File.Exists(Path.Combine(apiPackage, ApiExecutableName)))
+        else if (apiPackage is not null && !File.Exists(Path.Combine(apiPackage, ApiExecutableName)))
         {
             errors.Add(
                 $"apiPackage folder '{apiPackage}' has no '{ApiExecutableName}' executable, which the Lambda handler runs. " +
                 $"Publish it for Linux with: {ApiPublishCommand}");
         }
 
-        var webDist = ResolvePath(reader.String("webDist", "frontend/dist"), baseDirectory);
-        if (!File.Exists(Path.Combine(webDist, "index.html")))
+        var webDist = reader.Optional("webDist") is { } webValue ? ResolvePath(webValue, baseDirectory) : null;
+        if (webDist is not null && !File.Exists(Path.Combine(webDist, "index.html")))
         {
             errors.Add(
-                $"webDist folder '{webDist}' has no index.html. Build the frontend with: {WebBuildCommand} " +
-                "(or point -c webDist=<folder> at a built site).");
+                $"webDist folder '{webDist}' has no index.html. Leave out -c webDist to let synth build the web app, " +
+                "or build it with: npm ci --prefix frontend && npm run build --prefix frontend (it writes frontend/dist).");
         }
 
         int? reserved = null;
@@ -349,6 +356,7 @@ public sealed record DeploymentSettings
             Region = region,
             AvailabilityZones = azs,
             Destroy = destroy,
+            SourceRoot = baseDirectory,
             ApiPackagePath = apiPackage,
             WebDistPath = webDist,
             ReservedConcurrency = reserved,
@@ -379,6 +387,9 @@ public sealed record DeploymentSettings
                 _ => value.ToString() ?? fallback,
             };
         }
+
+        /// <summary>The value, or null when the key is unset or blank.</summary>
+        public string? Optional(string key) => tryGet(key) is null ? null : String(key, "") is { Length: > 0 } value ? value : null;
 
         public List<string>? List(string key)
         {

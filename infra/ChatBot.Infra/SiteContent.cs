@@ -20,8 +20,8 @@ public sealed class WebConfig
 
 public sealed class SiteContentProps
 {
-    /// <summary>The built frontend (Vite <c>dist</c> folder).</summary>
-    public required string WebDistPath { get; init; }
+    /// <summary>The built web app (see <see cref="SourceBuild.WebAppSource"/>).</summary>
+    public required ISource WebApp { get; init; }
     public required IBucket Bucket { get; init; }
     public required IDistribution Distribution { get; init; }
     public required WebConfig Config { get; init; }
@@ -40,7 +40,7 @@ public sealed class SiteContent : Construct
         {
             Sources =
             [
-                Source.Asset(props.WebDistPath),
+                props.WebApp,
                 Source.JsonData("config.json", new Dictionary<string, object>
                 {
                     ["region"] = config.Region,

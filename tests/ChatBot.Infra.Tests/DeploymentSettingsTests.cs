@@ -180,9 +180,19 @@ public sealed class DeploymentSettingsTests(SynthFixture fixture)
         var error = Fails(new() { ["apiPackage"] = Path.Combine(Path.GetTempPath(), "no-such-api-" + Guid.NewGuid()) });
 
         Assert.Contains("apiPackage folder", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Leave out -c apiPackage to let synth build the API", error.Message, StringComparison.Ordinal);
         Assert.Contains(
-            "dotnet publish src/ChatBot.Api -c Release -r linux-arm64 --self-contained false -p:PublishReadyToRun=true -o artifacts/api",
+            "dotnet publish src/ChatBot.Api -c Release -r linux-arm64 --self-contained false -p:PublishReadyToRun=true -o <folder>",
             error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ApiPackage_YouPublish_UsesTheSettingsSynthBuildsWith()
+    {
+        var synthBuild = SourceBuild.ApiPublish.ToString();
+
+        Assert.Contains(string.Join(' ', SourceBuild.LambdaPublishSettings), synthBuild, StringComparison.Ordinal);
+        Assert.Contains(string.Join(' ', SourceBuild.LambdaPublishSettings), DeploymentSettings.ApiPublishCommand, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -213,12 +223,23 @@ public sealed class DeploymentSettingsTests(SynthFixture fixture)
     [Fact]
     public void RelativeFolders_ResolveAgainstTheRepositoryRoot()
     {
-        var context = new Dictionary<string, object>();
+        var context = new Dictionary<string, object> { ["apiPackage"] = "artifacts/api", ["webDist"] = "site" };
         var error = Assert.Throws<DeploymentSettingsException>(
             () => DeploymentSettings.FromContext(key => context.GetValueOrDefault(key), "/repo"));
 
         Assert.Contains("'/repo/artifacts/api'", error.Message, StringComparison.Ordinal);
-        Assert.Contains("'/repo/frontend/dist'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'/repo/site'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NoPackageOrSiteGiven_SynthBuildsBothFromSource()
+    {
+        var context = new Dictionary<string, object>();
+        var settings = DeploymentSettings.FromContext(key => context.GetValueOrDefault(key), "/repo");
+
+        Assert.Null(settings.ApiPackagePath);
+        Assert.Null(settings.WebDistPath);
+        Assert.Equal("/repo", settings.SourceRoot);
     }
 
     [Fact]
