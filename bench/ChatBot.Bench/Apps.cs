@@ -38,17 +38,23 @@ public sealed record Apps(string ChatBotFolder, string BareFolder, string How)
         return new Apps(api, bare, $"`dotnet publish -c Release -r {rid} --self-contained false -p:PublishReadyToRun=true` (the Lambda package's settings, local RID)");
     }
 
-    /// <summary>The apps' newest build outputs, which the bench's own build produces (it references both projects).</summary>
+    /// <summary>
+    /// The apps' newest build outputs for this machine, which the bench's own build produces (it references both projects).
+    /// Only the output folder of this machine's RID counts: a `dotnet publish -r linux-arm64` for Lambda writes a newer
+    /// apphost next to it that this machine cannot run.
+    /// </summary>
     public static Apps FromBuildOutputs(string root)
     {
-        static string Newest(string root, string project, string executable) =>
+        var rid = RuntimeInformation.RuntimeIdentifier;
+
+        string Newest(string project, string executable) =>
             Directory.EnumerateFiles(Path.Combine(root, project, "bin"), executable, SearchOption.AllDirectories)
-                .Where(path => !path.Contains($"{Path.DirectorySeparatorChar}publish{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+                .Where(path => Path.GetFileName(Path.GetDirectoryName(path)) == rid)
                 .OrderByDescending(File.GetLastWriteTimeUtc)
                 .Select(Path.GetDirectoryName)
-                .FirstOrDefault() ?? throw new InvalidOperationException($"No build output of {project}: build ChatBot.sln first.");
+                .FirstOrDefault() ?? throw new InvalidOperationException($"No {rid} build output of {project}: build ChatBot.sln first.");
 
-        return new Apps(Newest(root, "src/ChatBot.Api", "ChatBot.Api"), Newest(root, "bench/BareApp", "BareApp"),
+        return new Apps(Newest("src/ChatBot.Api", "ChatBot.Api"), Newest("bench/BareApp", "BareApp"),
             "build outputs (quick run: not published, no ReadyToRun)");
     }
 

@@ -3,43 +3,40 @@ using ChatBot.Api.Identity;
 using ChatBot.Api.Infrastructure;
 using ChatBot.Core;
 
-var builder = WebApplication.CreateSlimBuilder(args);
-
-builder.AddChatBotCore();
-// Each adapter is chosen by configuration (Storage:Provider, Cache:Provider, Llm:Provider); see README "Configuration".
-builder.AddChatBotStorage();
-builder.AddChatBotCache();
-builder.AddChatBotModel();
-builder.AddChatBotIdentity();
-builder.AddChatBotHttp();
-builder.ListenOnLoopbackByDefault();
-
-var app = builder.Build();
-
-app.UseExceptionHandler();
-app.UseStatusCodePages();
-app.UseAuthentication();
-app.UseAuthorization();
-
-app.MapConversationsApi();
-app.MapWebApp();
-app.LogWhenReady();
-
+// A setting or environment problem anywhere below, while building or starting, ends in one readable line per problem.
+WebApplication? app = null;
 try
 {
+    var builder = WebApplication.CreateSlimBuilder(args);
+    builder.ReportStartupErrorsReadably();
+
+    builder.AddChatBotCore();
+    // Each adapter is chosen by configuration (Storage:Provider, Cache:Provider, Llm:Provider); see README "Configuration".
+    builder.AddChatBotStorage();
+    builder.AddChatBotCache();
+    builder.AddChatBotModel();
+    builder.AddChatBotIdentity();
+    builder.AddChatBotHttp();
+    builder.ListenOnLoopbackByDefault();
+
+    app = builder.Build();
+
+    app.UseExceptionHandler();
+    app.UseStatusCodePages();
+    app.UseAuthentication();
+    app.UseAuthorization();
+
+    app.MapConversationsApi();
+    app.MapWebApp();
+    app.LogWhenReady();
+
     app.Run();
+    return 0;
 }
-catch (Exception ex) when (StartupErrors.Readable(ex) is { Count: > 0 } problems)
+catch (Exception ex) when (StartupErrors.Readable(ex).Count > 0)
 {
-    foreach (var problem in problems)
-    {
-        Console.Error.WriteLine($"ChatBot cannot start: {problem}");
-    }
-
-    return 1;
+    return StartupErrors.Report(ex, app);
 }
-
-return 0;
 
 /// <summary>Exposed for WebApplicationFactory in the API tests.</summary>
 public partial class Program;

@@ -1,5 +1,12 @@
 namespace ChatBot.Core;
 
+/// <summary>
+/// A configuration or environment problem that stops the app from starting. The message is one line for the person who
+/// runs it: the setting, its bad value and what would work. The host prints it as <c>ChatBot cannot start: ...</c>
+/// without a stack trace, so throw this (not InvalidOperationException) for anything a user fixes by changing a setting.
+/// </summary>
+public class StartupException(string message, Exception? innerException = null) : Exception(message, innerException);
+
 /// <summary>A list cursor that was forged, corrupted or issued to another user.</summary>
 public sealed class InvalidCursorException(string message) : Exception(message);
 

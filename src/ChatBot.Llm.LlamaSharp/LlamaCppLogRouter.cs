@@ -8,7 +8,7 @@ namespace ChatBot.Llm.LlamaSharp;
 // llama.cpp (and LLamaSharp's library loader, through the same callback) logs in fragments: a line may arrive
 // in pieces marked "Continue", and model loading prints a row of progress dots. Whole lines are forwarded to
 // ILogger; rows of dots are dropped. Routine chatter (info and debug) is logged at Debug, so a normal run shows
-// only warnings and errors.
+// only warnings and errors, and of those only the ones that mean something is wrong (see IsExpected).
 [SuppressMessage("Design", "CA1001", Justification = "llama.cpp calls it until the process exits; there is no point at which to dispose it.")]
 internal sealed partial class LlamaCppLogRouter(ILogger logger)
 {
@@ -42,7 +42,7 @@ internal sealed partial class LlamaCppLogRouter(ILogger logger)
         pending.Text.Clear();
         if (text.Length == 0)
             return;
-        switch (pending.Level)
+        switch (IsExpected(text) ? LLamaLogLevel.Debug : pending.Level)
         {
             case LLamaLogLevel.Error:
                 LogError(logger, text);
@@ -55,6 +55,18 @@ internal sealed partial class LlamaCppLogRouter(ILogger logger)
                 break;
         }
     }
+
+    /// <summary>
+    /// Errors and warnings llama.cpp prints in normal use, which a reader would take for crashes:
+    /// Stop aborts the decode through the abort callback, and llama.cpp then reports the ggml status ABORTED (1) from
+    /// each level of the call (graph_compute, process_ubatch) and llama_decode's code for it (2); real failures have other
+    /// codes and stay errors. And many GGUF files leave optional special tokens unset, which llama.cpp warns about on every load.
+    /// </summary>
+    private static bool IsExpected(string text) =>
+        text.EndsWith("ggml_backend_sched_graph_compute_async failed with error 1", StringComparison.Ordinal)
+        || text.EndsWith("failed to compute graph, compute status: 1", StringComparison.Ordinal)
+        || text.EndsWith("failed to decode, ret = 2", StringComparison.Ordinal)
+        || text.Contains(": bad special token: ", StringComparison.Ordinal);
 
     private sealed class PendingLine
     {

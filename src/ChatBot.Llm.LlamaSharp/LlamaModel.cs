@@ -45,7 +45,8 @@ public sealed partial class LlamaModel : IDisposable
         }
         catch (LoadWeightsFailedException e)
         {
-            throw new InvalidOperationException($"llama.cpp could not load the model '{path}'. Is it a GGUF file for a model architecture llama.cpp supports? Check Llm:ModelPath.", e);
+            throw new ChatBot.Core.StartupException(
+                $"Llm:ModelPath is '{path}', which llama.cpp could not load. Point it at a GGUF model of an architecture llama.cpp supports, or remove it to download the default model.", e);
         }
 
         var template = FindUsableTemplate(weights);

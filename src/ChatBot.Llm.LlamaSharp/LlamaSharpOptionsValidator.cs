@@ -25,6 +25,8 @@ internal sealed class LlamaSharpOptionsValidator : IValidateOptions<LlamaSharpOp
         {
             if (!File.Exists(options.ModelPath))
                 failures.Add($"Llm:ModelPath is '{options.ModelPath}', but there is no file there (full path: '{Path.GetFullPath(options.ModelPath)}'). Point it at a .gguf model file, or remove it to download the default model.");
+            else if (!IsGguf(options.ModelPath))
+                failures.Add($"Llm:ModelPath is '{options.ModelPath}', which is not a GGUF model (the file does not start with 'GGUF'). Point it at a .gguf model file, or remove it to download the default model.");
         }
         else if (!Uri.TryCreate(options.DownloadUrl, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
         {
@@ -41,5 +43,13 @@ internal sealed class LlamaSharpOptionsValidator : IValidateOptions<LlamaSharpOp
             failures.Add($"Llm:MaxConcurrentRequests is {options.MaxConcurrentRequests}; it must be at least 1.");
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    // Checked here rather than left to llama.cpp, which would log two errors of its own before failing.
+    private static bool IsGguf(string path)
+    {
+        Span<byte> magic = stackalloc byte[4];
+        using var file = File.OpenRead(path);
+        return file.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4 && magic.SequenceEqual("GGUF"u8);
     }
 }

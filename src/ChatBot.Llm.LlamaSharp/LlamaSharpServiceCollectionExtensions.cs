@@ -23,8 +23,9 @@ public static class LlamaSharpServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<LlamaSharpOptions>, LlamaSharpOptionsValidator>();
 
         // A model is hundreds of megabytes: HttpClient's default 100 s timeout would kill the download, and
-        // ModelDownloader has its own stall timeout instead.
-        services.AddHttpClient(ModelFileResolver.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        // ModelDownloader has its own stall timeout instead. ModelDownloader logs its own progress and failures, so the
+        // client's per-request logs (a stack trace for every failed attempt when offline) would only repeat them.
+        services.AddHttpClient(ModelFileResolver.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
         services.AddSingleton(sp => new S3ModelSource(sp.GetService<Amazon.Runtime.AWSCredentials>(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<ModelFileResolver>();
         services.AddSingleton(sp =>

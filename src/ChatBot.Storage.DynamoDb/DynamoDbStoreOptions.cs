@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 
 namespace ChatBot.Storage.DynamoDb;
@@ -30,7 +31,7 @@ public sealed class DynamoDbStoreOptions
 }
 
 /// <summary>Checks the settings at startup, naming the key to fix.</summary>
-public sealed class DynamoDbStoreOptionsValidator : IValidateOptions<DynamoDbStoreOptions>
+public sealed partial class DynamoDbStoreOptionsValidator : IValidateOptions<DynamoDbStoreOptions>
 {
     public ValidateOptionsResult Validate(string? name, DynamoDbStoreOptions options)
     {
@@ -38,6 +39,11 @@ public sealed class DynamoDbStoreOptionsValidator : IValidateOptions<DynamoDbSto
         if (string.IsNullOrWhiteSpace(options.TableName))
         {
             failures.Add("Storage:DynamoDb:TableName is required: the name of the conversations table.");
+        }
+        else if (!TableNameRule().IsMatch(options.TableName))
+        {
+            // DynamoDB's own rule; checked here so a typo stops the app at once instead of failing every request.
+            failures.Add($"Storage:DynamoDb:TableName is '{options.TableName}', which DynamoDB does not accept: use 3 to 255 letters, digits, '_', '-' or '.'.");
         }
 
         if (options.ServiceUrl is { Length: > 0 } url && !Uri.TryCreate(url, UriKind.Absolute, out _))
@@ -81,4 +87,7 @@ public sealed class DynamoDbStoreOptionsValidator : IValidateOptions<DynamoDbSto
 
         return false;
     }
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]{3,255}$")]
+    private static partial Regex TableNameRule();
 }

@@ -37,9 +37,11 @@ public sealed class DynamoDbStoreRegistrationTests(DynamoDbTableFixture table)
 
     [Theory]
     [InlineData(null, "http://127.0.0.1:1", null, "Storage:DynamoDb:TableName is required")]
-    [InlineData("t", null, null, "Storage:DynamoDb:CursorKey is required outside an emulator")]
-    [InlineData("t", null, "c2hvcnQ=", "Storage:DynamoDb:CursorKey must be base64 of at least 32")]
-    [InlineData("t", "not a url", null, "Storage:DynamoDb:ServiceUrl 'not a url' is not an absolute URL")]
+    [InlineData("ab", "http://127.0.0.1:1", null, "Storage:DynamoDb:TableName is 'ab', which DynamoDB does not accept")]
+    [InlineData("my table", "http://127.0.0.1:1", null, "Storage:DynamoDb:TableName is 'my table', which DynamoDB does not accept")]
+    [InlineData("chatbot", null, null, "Storage:DynamoDb:CursorKey is required outside an emulator")]
+    [InlineData("chatbot", null, "c2hvcnQ=", "Storage:DynamoDb:CursorKey must be base64 of at least 32")]
+    [InlineData("chatbot", "not a url", null, "Storage:DynamoDb:ServiceUrl 'not a url' is not an absolute URL")]
     public async Task Startup_WithBadSettings_FailsNamingTheSetting(string? tableName, string? serviceUrl, string? cursorKey, string expected)
     {
         using var host = BuildHost(new()

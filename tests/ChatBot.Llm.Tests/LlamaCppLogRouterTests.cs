@@ -38,13 +38,42 @@ public sealed class LlamaCppLogRouterTests
     {
         var router = new LlamaCppLogRouter(_logger);
 
-        router.Write(LLamaLogLevel.Warning, "bad special token\n");
-        router.Write(LLamaLogLevel.Error, "failed to decode\n");
+        router.Write(LLamaLogLevel.Warning, "llama_context: n_ctx_per_seq (512) < n_ctx_train (2048)\n");
+        router.Write(LLamaLogLevel.Error, "llama_decode: failed to decode, ret = -1\n");
         router.Write(LLamaLogLevel.Info, "print_info: arch = llama\n");
 
         Assert.Equal(
-            [(LogLevel.Warning, "bad special token"), (LogLevel.Error, "failed to decode"), (LogLevel.Debug, "print_info: arch = llama")],
+            [
+                (LogLevel.Warning, "llama_context: n_ctx_per_seq (512) < n_ctx_train (2048)"),
+                (LogLevel.Error, "llama_decode: failed to decode, ret = -1"),
+                (LogLevel.Debug, "print_info: arch = llama"),
+            ],
             _logger.Entries);
+    }
+
+    [Fact]
+    public void Write_DecodeAbortedByStop_IsDebug_ButOtherComputeFailuresStayErrors()
+    {
+        var router = new LlamaCppLogRouter(_logger);
+
+        // What llama.cpp prints when Stop aborts a decode (ggml status ABORTED = 1; llama_decode returns 2).
+        router.Write(LLamaLogLevel.Error, "graph_compute: ggml_backend_sched_graph_compute_async failed with error 1\n");
+        router.Write(LLamaLogLevel.Error, "process_ubatch: failed to compute graph, compute status: 1\n");
+        router.Write(LLamaLogLevel.Error, "llama_decode: failed to decode, ret = 2\n");
+        // A real failure: ggml status FAILED = -1.
+        router.Write(LLamaLogLevel.Error, "graph_compute: ggml_backend_sched_graph_compute_async failed with error -1\n");
+
+        Assert.Equal([LogLevel.Debug, LogLevel.Debug, LogLevel.Debug, LogLevel.Error], _logger.Entries.Select(e => e.Level));
+    }
+
+    [Fact]
+    public void Write_UnsetSpecialTokenWarningAtLoad_IsDebug()
+    {
+        var router = new LlamaCppLogRouter(_logger);
+
+        router.Write(LLamaLogLevel.Warning, "load: bad special token: 'tokenizer.ggml.seperator_token_id' = 4294967295, using default id -1\n");
+
+        Assert.Equal(LogLevel.Debug, Assert.Single(_logger.Entries).Level);
     }
 
     private sealed class RecordingLogger : ILogger

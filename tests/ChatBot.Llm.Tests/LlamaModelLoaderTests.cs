@@ -45,7 +45,7 @@ public sealed class LlamaModelLoaderTests(TinyModels models)
             await File.WriteAllTextAsync(path, "GGUF but not really", Ct);
             using var loader = new LlamaModelLoader(path);
 
-            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => loader.GetModelAsync(Ct));
+            var error = await Assert.ThrowsAsync<ChatBot.Core.StartupException>(() => loader.GetModelAsync(Ct));
 
             Assert.Contains("Llm:ModelPath", error.Message);
         }

@@ -20,6 +20,24 @@ public sealed class LlamaSharpOptionsValidatorTests
         Assert.Contains("/nowhere/model.gguf", result.FailureMessage);
     }
 
+    [Fact]
+    public void Validate_ModelPathToAFileThatIsNotGguf_SaysSo()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, "<html>a download page, not a model</html>");
+
+            var result = _validator.Validate(null, new LlamaSharpOptions { ModelPath = path });
+
+            Assert.Contains($"Llm:ModelPath is '{path}', which is not a GGUF model", result.FailureMessage);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Theory]
     [InlineData(nameof(LlamaSharpOptions.ContextSize), "Llm:ContextSize")]
     [InlineData(nameof(LlamaSharpOptions.Threads), "Llm:Threads")]

@@ -1,7 +1,6 @@
+using ChatBot.Core;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 
 namespace ChatBot.Api.Identity;
@@ -17,17 +16,17 @@ public static class IdentityExtensions
 
         var authentication = options.Mode switch
         {
-            AuthMode.Development when onLambda => throw new InvalidOperationException(
+            AuthMode.Development when onLambda => throw new StartupException(
                 "Auth:Mode=Development is refused on AWS Lambda: it trusts a header anyone can set. Use Auth:Mode=ApiGateway or Jwt."),
             AuthMode.Development => builder.Services.AddAuthentication(DevelopmentAuthenticationHandler.SchemeName)
                 .AddScheme<AuthenticationSchemeOptions, DevelopmentAuthenticationHandler>(DevelopmentAuthenticationHandler.SchemeName, null),
-            AuthMode.ApiGateway when !onLambda && !options.AllowApiGatewayOffLambda => throw new InvalidOperationException(
+            AuthMode.ApiGateway when !onLambda && !options.AllowApiGatewayOffLambda => throw new StartupException(
                 "Auth:Mode=ApiGateway only works on AWS Lambda behind API Gateway, where the request context header cannot be forged. " +
                 "Locally, use Auth:Mode=Development or Jwt."),
             AuthMode.ApiGateway => builder.Services.AddAuthentication(ApiGatewayAuthenticationHandler.SchemeName)
                 .AddScheme<AuthenticationSchemeOptions, ApiGatewayAuthenticationHandler>(ApiGatewayAuthenticationHandler.SchemeName, null),
             AuthMode.Jwt => AddJwt(builder, options.Jwt),
-            _ => throw new InvalidOperationException($"Auth:Mode '{options.Mode}' is not supported. Use Development, Jwt or ApiGateway."),
+            _ => throw new StartupException($"Auth:Mode is '{options.Mode}', which is not supported. Use one of: {string.Join(", ", Enum.GetNames<AuthMode>())}."),
         };
 
         builder.Services.AddAuthorization();
@@ -59,7 +58,7 @@ public static class IdentityExtensions
     {
         if (string.IsNullOrWhiteSpace(jwt.Authority) || string.IsNullOrWhiteSpace(jwt.Audience))
         {
-            throw new InvalidOperationException(
+            throw new StartupException(
                 "Auth:Mode=Jwt needs Auth:Jwt:Authority (the issuer URL, e.g. https://cognito-idp.eu-west-1.amazonaws.com/<pool id>) " +
                 "and Auth:Jwt:Audience (the app client id).");
         }
@@ -88,22 +87,35 @@ public static class IdentityExtensions
         });
     }
 
-    /// <summary>Development mode trusts a header, so it refuses to serve anything beyond this machine unless told to.</summary>
-    private sealed class DevelopmentModeGuard(IServer server) : IHostedLifecycleService
+    /// <summary>
+    /// Development mode trusts a header, so it refuses to serve anything beyond this machine unless told to. It checks the
+    /// configured addresses before the server starts, so nothing ever listens (or says it does) on an address it refuses.
+    /// </summary>
+    private sealed class DevelopmentModeGuard(IConfiguration configuration) : IHostedLifecycleService
     {
-        public Task StartedAsync(CancellationToken cancellationToken)
+        public Task StartingAsync(CancellationToken cancellationToken)
         {
-            var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-            var exposed = addresses.Where(a => !IsLoopback(a)).ToArray();
+            var exposed = ConfiguredAddresses().Where(a => !IsLoopback(a)).ToArray();
             if (exposed.Length > 0)
             {
-                throw new InvalidOperationException(
+                throw new StartupException(
                     $"Auth:Mode=Development trusts the {UserIds.DevelopmentHeader} header, so it only listens on loopback, but it was asked to listen on " +
                     $"{string.Join(", ", exposed)}. Listen on http://127.0.0.1:<port> (--urls), or set Auth:AllowDevelopmentOffLoopback=true " +
                     "if everyone who can reach this address may act as any user.");
             }
 
             return Task.CompletedTask;
+        }
+
+        /// <summary>Where Kestrel will listen: --urls / ASPNETCORE_URLS, the port-only settings (every interface), and Kestrel endpoints.</summary>
+        private IEnumerable<string> ConfiguredAddresses()
+        {
+            var urls = (configuration["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var ports = new[] { ("http", configuration["http_ports"]), ("https", configuration["https_ports"]) }
+                .SelectMany(p => (p.Item2 ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(port => $"{p.Item1}://*:{port}"));
+            var endpoints = configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>();
+            return urls.Concat(ports).Concat(endpoints);
         }
 
         private static bool IsLoopback(string address)
@@ -118,7 +130,7 @@ public static class IdentityExtensions
 
         public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-        public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

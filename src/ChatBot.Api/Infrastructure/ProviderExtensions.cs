@@ -53,6 +53,6 @@ public static class ProviderExtensions
         return builder;
     }
 
-    private static InvalidOperationException Unsupported(string key, string? value, string allowed) =>
-        new($"{key} '{value}' is not supported. Use one of: {allowed}.");
+    private static StartupException Unsupported(string key, string? value, string allowed) =>
+        new($"{key} is '{value}', which is not supported. Use one of: {allowed}.");
 }

@@ -1,4 +1,5 @@
 using ChatBot.Api.Identity;
+using ChatBot.Core;
 using Microsoft.Extensions.FileProviders;
 
 namespace ChatBot.Api.Infrastructure;
@@ -36,7 +37,7 @@ public static class WebAppExtensions
         var path = Path.GetFullPath(Path.Combine(app.Environment.ContentRootPath, root));
         if (!File.Exists(Path.Combine(path, "index.html")))
         {
-            throw new InvalidOperationException(
+            throw new StartupException(
                 $"Web:Root points at '{path}', which has no index.html. Build the web app first (cd frontend && npm ci && npm run build), or unset Web:Root to serve the API only.");
         }
 
