@@ -18,14 +18,13 @@ public static class SqliteServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        // A relative path follows the content root, not the working directory, so `dotnet run` from anywhere finds the same file.
+        // A relative path is relative to the working directory, like every path setting: where the user ran the command.
         services.AddOptions<SqliteStoreOptions>()
-            .PostConfigure<IServiceProvider>((options, provider) =>
+            .PostConfigure(options =>
             {
-                if (!string.IsNullOrWhiteSpace(options.Path) && !System.IO.Path.IsPathRooted(options.Path))
+                if (!string.IsNullOrWhiteSpace(options.Path))
                 {
-                    var root = provider.GetService<IHostEnvironment>()?.ContentRootPath ?? AppContext.BaseDirectory;
-                    options.Path = System.IO.Path.GetFullPath(options.Path, root);
+                    options.Path = System.IO.Path.GetFullPath(options.Path);
                 }
             });
 

@@ -13,13 +13,16 @@ public sealed class SqliteStoreRegistrationTests : IDisposable
     private readonly string _root = Directory.CreateTempSubdirectory("chatbot-host-").FullName;
 
     [Fact]
-    public async Task Startup_WithDefaults_CreatesTheDatabaseUnderTheContentRoot()
+    public async Task Startup_WithARelativePath_CreatesTheDatabaseRelativeToTheWorkingDirectory()
     {
-        using var host = BuildHost([]);
+        // As a user means Storage__Sqlite__Path=data/chat.db: from where they ran the command, not the app's folder.
+        var relative = Path.GetRelativePath(Environment.CurrentDirectory, Path.Combine(_root, "data", "chat.db"));
+        using var host = BuildHost(new() { ["Storage:Sqlite:Path"] = relative });
 
         await host.StartAsync(TestContext.Current.CancellationToken);
 
-        Assert.True(File.Exists(Path.Combine(_root, ".data", "chatbot.db")));
+        Assert.True(File.Exists(Path.Combine(_root, "data", "chat.db")));
+        Assert.False(Directory.Exists(Path.Combine(_root, "content", "data")));
         Assert.IsType<SqliteConversationStore>(host.Services.GetRequiredService<IConversationStore>());
         await host.StopAsync(TestContext.Current.CancellationToken);
     }
@@ -42,7 +45,7 @@ public sealed class SqliteStoreRegistrationTests : IDisposable
 
     private IHost BuildHost(Dictionary<string, string?> settings)
     {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = _root });
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = Directory.CreateDirectory(Path.Combine(_root, "content")).FullName });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSqliteConversationStore(builder.Configuration.GetSection("Storage"));
         return builder.Build();

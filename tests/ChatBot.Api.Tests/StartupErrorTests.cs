@@ -114,4 +114,26 @@ public sealed class StartupErrorTests
         Assert.StartsWith("ChatBot cannot start: Auth:Mode=Development trusts the X-ChatBot-User header", line, StringComparison.Ordinal);
         Assert.DoesNotContain("Now listening on", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task RelativeModelPath_IsRelativeToTheDirectoryTheAppWasStartedIn()
+    {
+        var folder = Directory.CreateTempSubdirectory("chatbot-cwd-").FullName;
+        try
+        {
+            var start = StartupGuardTests.ApiProcess(new Dictionary<string, string> { ["Llm__ModelPath"] = "models/missing.gguf" }, "--urls", Loopback);
+            start.WorkingDirectory = folder;
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken) +
+                await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+            Assert.Equal(1, process.ExitCode);
+            Assert.Contains($"(full path: '{Path.Combine(folder, "models", "missing.gguf")}')", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

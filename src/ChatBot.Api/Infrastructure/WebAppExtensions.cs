@@ -9,7 +9,7 @@ public sealed class WebOptions
 {
     public const string SectionName = "Web";
 
-    /// <summary>The folder of the built web app (frontend/dist). Relative paths start at the content root. Empty: serve the API only.</summary>
+    /// <summary>The folder of the built web app (frontend/dist), relative to the working directory. Empty: serve the API only.</summary>
     public string? Root { get; set; }
 
     /// <summary>
@@ -34,7 +34,7 @@ public static class WebAppExtensions
             return app;
         }
 
-        var path = Path.GetFullPath(Path.Combine(app.Environment.ContentRootPath, root));
+        var path = Path.GetFullPath(root);
         if (!File.Exists(Path.Combine(path, "index.html")))
         {
             throw new StartupException(
