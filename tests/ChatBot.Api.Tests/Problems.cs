@@ -1,5 +1,6 @@
 using System.Net;
-using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc;
 
 namespace ChatBot.Api.Tests;
@@ -15,5 +16,30 @@ public static class Problems
         Assert.DoesNotContain("error_description", challenge, StringComparison.Ordinal);
         Assert.Equal(bearerError, challenge.Contains("error=\"invalid_token\"", StringComparison.Ordinal));
         return problem;
+    }
+
+    /// <summary>What a problem must never contain: where things are (paths, ARNs, account ids) or what they are made of (.NET types).</summary>
+    private static readonly (string What, Regex Pattern)[] Internals =
+    [
+        ("a file path", new Regex(@"(?<![\w:])/(?:[\w.-]+/)+[\w.-]*|\b[A-Za-z]:\\", RegexOptions.CultureInvariant)),
+        ("an ARN", new Regex(@"\barn:aws", RegexOptions.CultureInvariant)),
+        ("an AWS account id", new Regex(@"(?<!\d)\d{12}(?!\d)", RegexOptions.CultureInvariant)),
+        ("a .NET type name", new Regex(@"\b(System|Microsoft|ChatBot|Amazon)\.[A-Z]|Nullable<|\w+Exception\b|`\d", RegexOptions.CultureInvariant)),
+    ];
+
+    /// <summary>
+    /// Fails if any text of a problem body (all but its <c>type</c> URI and <c>traceId</c>) names something internal.
+    /// The fuzz suites can call this on every problem they provoke.
+    /// </summary>
+    public static void AssertNamesNothingInternal(string problemJson)
+    {
+        var problem = JsonNode.Parse(problemJson)!.AsObject();
+        problem.Remove("type");
+        problem.Remove("traceId");
+        var text = problem.ToJsonString();
+        foreach (var (what, pattern) in Internals)
+        {
+            Assert.False(pattern.IsMatch(text), $"The problem names {what}: {text}");
+        }
     }
 }

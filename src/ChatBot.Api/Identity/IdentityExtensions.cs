@@ -12,6 +12,9 @@ public static class IdentityExtensions
     /// <summary>Tokens are checked to the second, give or take this much clock difference (the framework default is 5 minutes).</summary>
     public static readonly TimeSpan MaxClockSkew = TimeSpan.FromSeconds(30);
 
+    /// <summary>The Host names Development mode answers to (any port).</summary>
+    public static readonly string[] LoopbackHostNames = ["localhost", "127.0.0.1", "[::1]"];
+
     /// <summary>
     /// One authentication scheme, chosen by Auth:Mode, and the guards that keep each mode where it is safe. Invalid
     /// settings stop the app at start with one readable line each (<see cref="AuthOptionsValidator"/>).
@@ -36,6 +39,17 @@ public static class IdentityExtensions
         if (options.Mode == AuthMode.ApiGateway || (options.Mode == AuthMode.Development && !options.AllowDevelopmentOffLoopback))
         {
             builder.Services.AddHostedService<LoopbackOnlyGuard>();
+        }
+
+        if (options.Mode == AuthMode.Development && !options.AllowDevelopmentOffLoopback)
+        {
+            // Listening on loopback is not enough: a web page can point its own host name at 127.0.0.1 (DNS rebinding)
+            // and drive the API from the browser. Only loopback names pass; anything else is a 400 problem.
+            builder.Services.Configure<Microsoft.AspNetCore.HostFiltering.HostFilteringOptions>(hosts =>
+            {
+                hosts.AllowedHosts = LoopbackHostNames;
+                hosts.IncludeFailureMessage = false;
+            });
         }
 
         return builder;
