@@ -17,6 +17,9 @@ public sealed class WebsiteProps
 
     /// <summary>DESTROY also empties the bucket on delete; RETAIN keeps it (and its files).</summary>
     public required RemovalPolicy RemovalPolicy { get; init; }
+
+    /// <summary>The API key CloudFront sends to the API, which answers no one else (see <see cref="ChatApi"/>).</summary>
+    public required string ApiOriginKey { get; init; }
 }
 
 /// <summary>
@@ -111,7 +114,12 @@ public sealed class Website : Construct
                 ["/api/*"] = new BehaviorOptions
                 {
                     // The stage is the origin path, so /api/x reaches the API's /api/x resource.
-                    Origin = new RestApiOrigin(props.Api, new RestApiOriginProps { ReadTimeout = ApiReadTimeout }),
+                    Origin = new RestApiOrigin(props.Api, new RestApiOriginProps
+                    {
+                        ReadTimeout = ApiReadTimeout,
+                        // Replaces any viewer-sent header of the same name, so only CloudFront's value reaches the API.
+                        CustomHeaders = new Dictionary<string, string> { [ChatApi.OriginKeyHeader] = props.ApiOriginKey },
+                    }),
                     AllowedMethods = AllowedMethods.ALLOW_ALL,
                     ViewerProtocolPolicy = ViewerProtocolPolicy.HTTPS_ONLY,
                     CachePolicy = CachePolicy.CACHING_DISABLED,
