@@ -128,7 +128,7 @@ public sealed class ChatApi : Construct
                 "Every route is a Lambda proxy; the app validates each request and answers 400 ProblemDetails without storing anything."));
         Nag.Suppress(RestApi.DeploymentStage,
             new NagRule("AwsSolutions-APIG3",
-                "No WAF (from ~$6/month): the stage is throttled, every data route needs a Cognito token, and CloudFront is the public entry."));
+                "The stage answers only CloudFront (API key origin header), where -c waf=true puts the web ACL; it is also throttled, and every data route needs a Cognito token."));
         var cloudWatchRole = RestApi.Node.TryFindChild("CloudWatchRole");
         if (cloudWatchRole is not null)
         {

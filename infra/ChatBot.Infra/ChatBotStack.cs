@@ -105,9 +105,23 @@ public sealed class ChatBotStack : Stack
             LogRemovalPolicy = removal,
         });
 
+        // waf=true: a web ACL in front of CloudFront, which must live in us-east-1 (its own stack there, deployed first).
+        Firewall = settings.Waf
+            ? new WebFirewallStack(scope, id + "-Waf", new StackProps
+            {
+                Env = new Amazon.CDK.Environment { Region = WebFirewallStack.CloudFrontRegion },
+                Description = "ChatBot web ACL for CloudFront (us-east-1)",
+            })
+            : null;
+        if (Firewall is not null)
+        {
+            AddDependency(Firewall);
+        }
+
         // The site and /api on one CloudFront origin.
         Site = new Website(this, "Site", new WebsiteProps
         {
+            WebAclArn = Firewall?.ReadArn(this),
             Api = Api.RestApi,
             HostedUiUrl = Users.HostedUiUrl,
             RemovalPolicy = removal,
@@ -157,6 +171,9 @@ public sealed class ChatBotStack : Stack
     public ApiFunction Backend { get; }
     public ChatApi Api { get; }
     public Website Site { get; }
+
+    /// <summary>waf=true: the us-east-1 stack holding the web ACL.</summary>
+    public WebFirewallStack? Firewall { get; }
 
     private LlamaServer AddLlamaServer(DeploymentSettings settings, RemovalPolicy removal)
     {

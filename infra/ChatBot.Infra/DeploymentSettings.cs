@@ -98,6 +98,7 @@ public sealed record DeploymentSettings
         ["cacheMaxEcpuPerSecond"] = "ElastiCache Serverless ECPU per second cap (default 5000)",
         ["mfa"] = "optional (default: each user may turn on TOTP) | required (every user sets up TOTP at first sign-in)",
         ["threatProtection"] = "true (default: Cognito Plus plan, $0.02 per monthly active user) | false (Essentials plan, no threat protection)",
+        ["waf"] = "true puts an AWS WAF web ACL (managed common rules + per-IP rate limit, about $7/month) in front of CloudFront (default false)",
     };
 
     /// <summary>CloudWatch Logs accepts only these retentions (CDK's enum members are not day counts).</summary>
@@ -151,6 +152,9 @@ public sealed record DeploymentSettings
 
     /// <summary>Cognito threat protection (Plus plan); see UserDirectory.</summary>
     public bool ThreatProtection { get; init; } = true;
+
+    /// <summary>waf=true: a web ACL in front of CloudFront (WebFirewallStack, in us-east-1).</summary>
+    public bool Waf { get; init; }
 
     public bool IsFull => Profile == DeploymentProfile.Full;
 
@@ -338,6 +342,7 @@ public sealed record DeploymentSettings
 
         var mfaRequired = reader.Choice("mfa", "optional", ["optional", "required"]) == "required";
         var threatProtection = reader.Bool("threatProtection", true);
+        var waf = reader.Bool("waf", false);
 
         if (errors.Count > 0)
         {
@@ -370,6 +375,7 @@ public sealed record DeploymentSettings
             CacheMaxEcpuPerSecond = cacheEcpu,
             MfaRequired = mfaRequired,
             ThreatProtection = threatProtection,
+            Waf = waf,
         };
     }
 

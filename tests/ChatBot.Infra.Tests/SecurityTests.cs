@@ -125,4 +125,38 @@ public sealed class SecurityTests(SynthFixture fixture)
         .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
         .Select(d => d.Split(' ', 2))
         .ToDictionary(d => d[0], d => d.Length > 1 ? d[1] : "");
+
+    [Fact]
+    public void Waf_IsOffByDefault()
+    {
+        foreach (var synthesis in fixture.Both)
+        {
+            Assert.Null(synthesis.Properties("AWS::CloudFront::Distribution")["DistributionConfig"]!["WebACLId"]);
+            Assert.Null(synthesis.Stack.Firewall);
+        }
+    }
+
+    [Fact]
+    public void Waf_PutsAWebAclInUsEast1_InFrontOfTheDistribution()
+    {
+        var synthesis = fixture.MinimalWaf;
+        var firewall = synthesis.Stack.Firewall!;
+        var template = JsonNode.Parse(File.ReadAllText(Path.Combine(synthesis.OutDir, firewall.TemplateFile)))!;
+        var acl = Assert.Single(template["Resources"]!.AsObject(), r => r.Value!["Type"]!.GetValue<string>() == "AWS::WAFv2::WebACL").Value!["Properties"]!;
+
+        Assert.Equal("us-east-1", firewall.Region);
+        Assert.Equal("CLOUDFRONT", acl["Scope"]!.GetValue<string>());
+        var rules = acl["Rules"]!.AsArray();
+        var common = rules.Single(r => r!["Name"]!.GetValue<string>() == "AwsCommonRules")!["Statement"]!["ManagedRuleGroupStatement"]!;
+        Assert.Equal(("AWS", "AWSManagedRulesCommonRuleSet"), (common["VendorName"]!.GetValue<string>(), common["Name"]!.GetValue<string>()));
+        // Chat text may quote HTML, paths and URLs: the body rules count instead of blocking.
+        Assert.Equal(WebFirewallStack.CountedBodyRules.Order(), common["RuleActionOverrides"]!.AsArray().Select(o => o!["Name"]!.GetValue<string>()).Order());
+        var rate = rules.Single(r => r!["Name"]!.GetValue<string>() == "RateLimitPerIp")!;
+        Assert.Equal("IP", rate["Statement"]!["RateBasedStatement"]!["AggregateKeyType"]!.GetValue<string>());
+        Assert.Equal(WebFirewallStack.RequestsPerIpPer5Minutes, rate["Statement"]!["RateBasedStatement"]!["Limit"]!.GetValue<int>());
+        Assert.NotNull(rate["Action"]!["Block"]);
+
+        // The distribution in the main stack uses it (its ARN crosses regions through CDK's SSM-backed references).
+        Assert.NotNull(synthesis.Properties("AWS::CloudFront::Distribution")["DistributionConfig"]!["WebACLId"]);
+    }
 }
