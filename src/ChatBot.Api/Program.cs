@@ -23,6 +23,7 @@ try
 
     app.UseExceptionHandler();
     app.UseStatusCodePages();
+    app.UseHostFiltering();
     app.UseAuthentication();
     app.UseAuthorization();
 
