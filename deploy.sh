@@ -14,8 +14,8 @@ if [ ! -x node_modules/.bin/cdk ] || [ package-lock.json -nt node_modules/.packa
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-# No command, or only options: deploy.
+# No command, or only options: deploy every stack (with -c waf=true there are two, the web ACL's first).
 case "${1:-}" in
-  "" | -*) set -- deploy "$@" ;;
+  "" | -*) set -- deploy --all "$@" ;;
 esac
 exec node_modules/.bin/cdk "$@"
