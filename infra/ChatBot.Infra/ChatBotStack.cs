@@ -108,6 +108,8 @@ public sealed class ChatBotStack : Stack
         {
             Api = Api.RestApi,
             HostedUiUrl = Users.HostedUiUrl,
+            // The web app derives its OIDC authority from the region and pool the same way (frontend/src/config.ts).
+            IssuerOrigin = $"https://cognito-idp.{Region}.amazonaws.com",
             RemovalPolicy = removal,
         });
 
