@@ -114,9 +114,11 @@ public sealed class StackRehearsalTests(E2EFixture fixture, StackRehearsal rehea
         Assert.Equal(HttpStatusCode.OK, list.StatusCode);
         Assert.Contains("Mallory's own question", await list.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
 
-        // The public health route needs no token; a route the API does not have is the gateway's 404.
+        // The public health route needs no token; /api/ itself has no method, so the gateway answers 404 in the problem shape.
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync(stack.SiteUrl + "api/health", TestContext.Current.CancellationToken)).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync(stack.SiteUrl + "api", TestContext.Current.CancellationToken)).StatusCode);
+        var unknown = await api.GetAsync(stack.SiteUrl + "api/", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType?.MediaType);
         AssertNoCspViolations();
     }
 
