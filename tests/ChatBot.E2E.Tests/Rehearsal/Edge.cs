@@ -137,7 +137,8 @@ public sealed class Edge : IAsyncDisposable
         var domain = _stack.Resolve(behavior.Origin[nameof(DomainName)]);
         var originPath = _stack.Resolve(behavior.Origin["OriginPath"]);
         var target = new Uri($"https://{domain}{originPath}{path}{context.Request.QueryString}");
-        return Forwarding.ForwardAsync(context, _origins, target, new HashSet<string>(StringComparer.OrdinalIgnoreCase), new Dictionary<string, string>
+        // Host is never passed on (it is hop-by-hop here), which is what this policy adds to passing everything.
+        return Forwarding.ForwardAsync(context, _origins, target, new Dictionary<string, string>
         {
             ["X-Forwarded-For"] = context.Connection.RemoteIpAddress?.ToString() ?? "127.0.0.1",
             ["Via"] = "2.0 rehearsal.cloudfront.net (CloudFront)",

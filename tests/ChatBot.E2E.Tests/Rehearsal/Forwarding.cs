@@ -10,9 +10,8 @@ public static class Forwarding
         "Connection", "Keep-Alive", "Transfer-Encoding", "Upgrade", "Proxy-Connection", "TE", "Trailer", "Host", "Content-Length",
     };
 
-    /// <param name="except">Request headers not passed on (besides hop-by-hop ones).</param>
     /// <param name="add">Headers the hop adds, replacing any the caller sent under the same name.</param>
-    public static async Task ForwardAsync(HttpContext context, HttpClient client, Uri target, ISet<string> except, IReadOnlyDictionary<string, string> add)
+    public static async Task ForwardAsync(HttpContext context, HttpClient client, Uri target, IReadOnlyDictionary<string, string> add)
     {
         var request = context.Request;
         using var message = new HttpRequestMessage(new HttpMethod(request.Method), target);
@@ -23,7 +22,7 @@ public static class Forwarding
 
         foreach (var (name, values) in request.Headers)
         {
-            if (HopByHop.Contains(name) || except.Contains(name) || add.Keys.Contains(name, StringComparer.OrdinalIgnoreCase) || name.StartsWith(':'))
+            if (HopByHop.Contains(name) || add.Keys.Contains(name, StringComparer.OrdinalIgnoreCase) || name.StartsWith(':'))
             {
                 continue;
             }

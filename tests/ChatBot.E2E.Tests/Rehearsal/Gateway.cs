@@ -114,7 +114,7 @@ public sealed class Gateway : IAsyncDisposable
         var function = Functions.GetValueOrDefault(method.FunctionLogicalId)
             ?? throw new InvalidOperationException($"The function {method.FunctionLogicalId} that {method.HttpMethod} {method.ResourcePath} invokes is not running.");
         var target = new Uri(function, resourcePath + context.Request.QueryString);
-        await Forwarding.ForwardAsync(context, _http, target, new HashSet<string>(StringComparer.OrdinalIgnoreCase), new Dictionary<string, string>
+        await Forwarding.ForwardAsync(context, _http, target, new Dictionary<string, string>
         {
             // The adapter sets these itself, replacing any header of the same name the client sent.
             ["x-amzn-request-context"] = RequestContext(context, method, path, requestId, claims),

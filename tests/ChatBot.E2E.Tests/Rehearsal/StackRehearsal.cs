@@ -45,18 +45,31 @@ public sealed class StackRehearsal : IAsyncLifetime
     /// <summary>The API as the stack packages it (<see cref="DeploymentSettings.ApiPublishCommand"/>), for this machine's runtime.</summary>
     public string ApiPackage { get; private set; } = null!;
 
-    /// <summary>How long the shared part took to start: the publish and the peers.</summary>
-    public TimeSpan StartTime { get; private set; }
-
     public async ValueTask InitializeAsync()
     {
-        var started = Stopwatch.StartNew();
-        var publish = PublishApiAsync();
-        await Dynalite.InitializeAsync();
-        await Redis.InitializeAsync();
-        OpenAI = await FakeOpenAIServer.StartAsync();
+        var publish = Timed("publish the API package", PublishApiAsync);
+        await Timed("start dynalite, redis-server and the OpenAI-compatible server", async () =>
+        {
+            await Dynalite.InitializeAsync();
+            await Redis.InitializeAsync();
+            OpenAI = await FakeOpenAIServer.StartAsync();
+            return true;
+        });
         ApiPackage = await publish;
-        StartTime = started.Elapsed;
+    }
+
+    /// <summary>Runs one phase and notes how long it took in TestResults/rehearsal/timings.txt, for the run's record.</summary>
+    private static async Task<T> Timed<T>(string phase, Func<Task<T>> run)
+    {
+        var watch = Stopwatch.StartNew();
+        var result = await run();
+        lock (Syntheses)
+        {
+            File.AppendAllText(Path.Combine(RepoPaths.Artifacts("rehearsal"), "timings.txt"),
+                $"{DateTimeOffset.UtcNow:u} {watch.Elapsed.TotalSeconds,6:0.0} s  {phase}{Environment.NewLine}");
+        }
+
+        return result;
     }
 
     /// <summary>The rehearsed stack of one synthesis (see <see cref="Syntheses"/>), started on first use.</summary>
@@ -70,9 +83,13 @@ public sealed class StackRehearsal : IAsyncLifetime
     private async Task<RehearsedStack> StartStackAsync(string name)
     {
         var context = new Dictionary<string, object>(Syntheses[name]) { ["apiPackage"] = ApiPackage, ["webDist"] = RepoPaths.WebDist };
-        var stack = SynthesizedStack.Synthesize(name, context, Path.Combine(_root, "cdk.out." + name.Replace(' ', '-').Replace('=', '-')));
-        await CreateTablesAsync(stack);
-        return await RehearsedStack.StartAsync(stack, this);
+        var stack = await Timed($"synthesize {name}", () =>
+            Task.FromResult(SynthesizedStack.Synthesize(name, context, Path.Combine(_root, "cdk.out." + name.Replace(' ', '-').Replace('=', '-')))));
+        return await Timed($"start the {name} stack (table, identity, function, gateway, edge)", async () =>
+        {
+            await CreateTablesAsync(stack);
+            return await RehearsedStack.StartAsync(stack, this);
+        });
     }
 
     /// <summary>Each DynamoDB table as the template declares it (keys, indexes, billing), under its deployed name.</summary>
