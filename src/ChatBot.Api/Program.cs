@@ -18,6 +18,7 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseHostFiltering();
 app.UseAuthentication();
 app.UseAuthorization();
 
