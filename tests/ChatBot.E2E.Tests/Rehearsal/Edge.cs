@@ -137,12 +137,19 @@ public sealed class Edge : IAsyncDisposable
         var domain = _stack.Resolve(behavior.Origin[nameof(DomainName)]);
         var originPath = _stack.Resolve(behavior.Origin["OriginPath"]);
         var target = new Uri($"https://{domain}{originPath}{path}{context.Request.QueryString}");
-        // Host is never passed on (it is hop-by-hop here), which is what this policy adds to passing everything.
-        return Forwarding.ForwardAsync(context, _origins, target, new Dictionary<string, string>
+        var added = new Dictionary<string, string>
         {
             ["X-Forwarded-For"] = context.Connection.RemoteIpAddress?.ToString() ?? "127.0.0.1",
             ["Via"] = "2.0 rehearsal.cloudfront.net (CloudFront)",
-        });
+        };
+        // The origin's custom headers replace any the viewer sent under the same name.
+        foreach (var header in behavior.Origin["OriginCustomHeaders"]?.AsArray() ?? [])
+        {
+            added[_stack.Resolve(header!["HeaderName"])] = _stack.Resolve(header["HeaderValue"]);
+        }
+
+        // Host is never passed on (it is hop-by-hop here), which is what this policy adds to passing everything.
+        return Forwarding.ForwardAsync(context, _origins, target, added);
     }
 
     /// <summary>The response headers policy's headers: (name, value, override), from its security and custom headers.</summary>

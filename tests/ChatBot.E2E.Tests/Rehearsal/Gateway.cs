@@ -29,7 +29,9 @@ public sealed class Gateway : IAsyncDisposable
     private readonly Dictionary<string, JsonWebKeySet> _keys = [];
     private WebApplication? _app;
 
-    public sealed record Method(string ResourcePath, Regex Path, string HttpMethod, string AuthorizationType, string? AuthorizerId, IReadOnlyList<string> Scopes, string FunctionLogicalId);
+    public sealed record Method(
+        string ResourcePath, Regex Path, string HttpMethod, string AuthorizationType, string? AuthorizerId, IReadOnlyList<string> Scopes, bool ApiKeyRequired,
+        string FunctionLogicalId);
 
     public Gateway(SynthesizedStack stack, AwsEndpoints endpoints)
     {
@@ -55,6 +57,7 @@ public sealed class Gateway : IAsyncDisposable
                 p["AuthorizationType"]!.GetValue<string>(),
                 p["AuthorizerId"]?["Ref"]?.GetValue<string>(),
                 stack.ResolveList(p["AuthorizationScopes"]),
+                p["ApiKeyRequired"]?.GetValue<bool>() == true,
                 functionArn["Fn::GetAtt"]![0]!.GetValue<string>());
         })];
 
@@ -65,7 +68,13 @@ public sealed class Gateway : IAsyncDisposable
                 ? $"https://cognito-idp.{parts[3]}.amazonaws.com/{parts[5]["userpool/".Length..]}"
                 : throw new InvalidOperationException());
         _poolClients = [.. stack.OfType("AWS::Cognito::UserPoolClient").Keys.Select(stack.Ref)];
+
+        // API keys that a usage plan of this stage accepts.
+        var stageKeys = stack.OfType("AWS::ApiGateway::UsagePlanKey").Values.Select(k => k["Properties"]!["KeyId"]!["Ref"]!.GetValue<string>());
+        _apiKeys = [.. stageKeys.Select(key => stack.Resolve(stack.Properties(key)["Value"]))];
     }
+
+    private readonly HashSet<string> _apiKeys;
 
     public IReadOnlyList<Method> Methods => _methods;
 
@@ -93,6 +102,12 @@ public sealed class Gateway : IAsyncDisposable
         if (method is null)
         {
             await GatewayResponseAsync(context, "MISSING_AUTHENTICATION_TOKEN", "Missing Authentication Token", requestId);
+            return;
+        }
+
+        if (method.ApiKeyRequired && !_apiKeys.Contains(context.Request.Headers["x-api-key"].ToString()))
+        {
+            await GatewayResponseAsync(context, "INVALID_API_KEY", "Forbidden", requestId);
             return;
         }
 
@@ -233,8 +248,10 @@ public sealed class Gateway : IAsyncDisposable
     /// <summary>The API's gateway response for <paramref name="type"/>, its template filled in as API Gateway does.</summary>
     private async Task GatewayResponseAsync(HttpContext context, string type, string message, string requestId)
     {
-        var response = _stack.OfType("AWS::ApiGateway::GatewayResponse").Values.Select(r => r["Properties"]!.AsObject())
-            .FirstOrDefault(r => r["ResponseType"]!.GetValue<string>() == type);
+        var responses = _stack.OfType("AWS::ApiGateway::GatewayResponse").Values.Select(r => r["Properties"]!.AsObject()).ToList();
+        var response = responses.FirstOrDefault(r => r["ResponseType"]!.GetValue<string>() == type)
+            ?? responses.FirstOrDefault(r => r["ResponseType"]!.GetValue<string>() == "DEFAULT_4XX");
+        // Each type's own status, which a DEFAULT_4XX response without a StatusCode keeps.
         var status = type == "UNAUTHORIZED" ? 401 : 403;
         if (response is null)
         {

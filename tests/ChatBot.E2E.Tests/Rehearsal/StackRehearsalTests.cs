@@ -119,6 +119,10 @@ public sealed class StackRehearsalTests(E2EFixture fixture, StackRehearsal rehea
         var unknown = await api.GetAsync(stack.SiteUrl + "api/", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType?.MediaType);
+
+        // Straight to the execute-api URL, without the key only CloudFront sends: 403, even for the health route.
+        using var direct = new HttpRequestMessage(HttpMethod.Get, $"https://{stack.Gateway.DomainName}/prod/api/health");
+        Assert.Equal(HttpStatusCode.Forbidden, (await api.SendAsync(direct, TestContext.Current.CancellationToken)).StatusCode);
         AssertNoCspViolations();
     }
 
