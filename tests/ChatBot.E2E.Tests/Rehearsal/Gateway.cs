@@ -26,7 +26,7 @@ public sealed class Gateway : IAsyncDisposable
     private readonly List<Method> _methods;
     private readonly Dictionary<string, string> _poolIssuers;
     private readonly HashSet<string> _poolClients;
-    private readonly Dictionary<string, JsonWebKeySet> _keys = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<JsonWebKeySet>> _keys = new();
     private WebApplication? _app;
 
     public sealed record Method(
@@ -198,16 +198,9 @@ public sealed class Gateway : IAsyncDisposable
             : string.Join(',', g.Select(c => c.Value)));
     }
 
-    private async Task<JsonWebKeySet> KeysAsync(string issuer)
-    {
-        if (!_keys.TryGetValue(issuer, out var keys))
-        {
-            keys = new JsonWebKeySet(await _http.GetStringAsync(issuer + "/.well-known/jwks.json"));
-            _keys[issuer] = keys;
-        }
-
-        return keys;
-    }
+    /// <summary>The pool's signing keys, fetched once from the issuer, as the authorizer caches them.</summary>
+    private Task<JsonWebKeySet> KeysAsync(string issuer) =>
+        _keys.GetOrAdd(issuer, async url => new JsonWebKeySet(await _http.GetStringAsync(url + "/.well-known/jwks.json")));
 
     /// <summary>
     /// The REST API proxy event's requestContext, as the Lambda Web Adapter serializes it into the header

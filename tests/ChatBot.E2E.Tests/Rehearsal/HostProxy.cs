@@ -27,10 +27,6 @@ public sealed class HostProxy : IAsyncDisposable
     /// <summary>The proxy for a browser context: <c>http://127.0.0.1:port</c>.</summary>
     public string Address => $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
 
-    /// <summary>Hosts the browser asked for that no local server stands in for.</summary>
-    public IReadOnlyCollection<string> Refused => [.. _refused.Keys];
-
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _refused = new();
 
     private async Task AcceptAsync()
     {
@@ -69,7 +65,6 @@ public sealed class HostProxy : IAsyncDisposable
             var host = parts[1][..parts[1].LastIndexOf(':')];
             if (_endpoints.LocalEndPoint(host) is not { } target)
             {
-                _refused[host] = true;
                 await RespondAsync(browser, "502 Bad Gateway");
                 return;
             }

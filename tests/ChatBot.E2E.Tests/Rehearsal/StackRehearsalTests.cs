@@ -16,6 +16,7 @@ namespace ChatBot.E2E.Tests.Rehearsal;
 public sealed class StackRehearsalTests(E2EFixture fixture, StackRehearsal rehearsal) : BrowserTest(fixture)
 {
     private readonly ConcurrentQueue<string> _cspViolations = new();
+    private readonly ConcurrentQueue<string> _requestsOffStack = new();
 
     [Theory]
     [InlineData("minimal")]
@@ -41,6 +42,8 @@ public sealed class StackRehearsalTests(E2EFixture fixture, StackRehearsal rehea
         await Expect(page.GetByTestId("signed-out")).ToBeVisibleAsync();
         Assert.StartsWith(stack.SiteUrl, page.Url, StringComparison.Ordinal);
         AssertNoCspViolations();
+        // Nothing the deployed pages asked for lives outside the stack and Cognito.
+        Assert.Empty(_requestsOffStack);
     }
 
     [Fact]
@@ -163,6 +166,14 @@ public sealed class StackRehearsalTests(E2EFixture fixture, StackRehearsal rehea
             if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
             {
                 _cspViolations.Enqueue(message.Text);
+            }
+        };
+        context.Request += (_, request) =>
+        {
+            if (Uri.TryCreate(request.Url, UriKind.Absolute, out var url) && url.Scheme.StartsWith("http", StringComparison.Ordinal)
+                && stack.Endpoints.LocalOrigin(url.Host) is null)
+            {
+                _requestsOffStack.Enqueue(request.Url);
             }
         };
         var page = await context.NewPageAsync();
