@@ -54,8 +54,11 @@ public sealed class LocalOidcProvider : IAsyncDisposable
     /// <summary>The hosted UI's base URL (Cognito's user pool domain); the issuer's origin in the one-origin layout.</summary>
     public string HostedUi { get; private set; } = null!;
 
-    /// <summary>Where the provider listens (in the Cognito layout, the local origin both host names are mapped to).</summary>
-    public Uri ListenOrigin { get; private set; } = null!;
+    /// <summary>Where the issuer's endpoints listen (in the one-origin layout, everything).</summary>
+    public Uri IssuerListenOrigin { get; private set; } = null!;
+
+    /// <summary>Where the hosted UI's endpoints listen: another local origin in Cognito's layout.</summary>
+    public Uri HostedUiListenOrigin { get; private set; } = null!;
 
     /// <summary>The one app client, as registered: redirect URLs, scopes and token lifetimes.</summary>
     public OidcClient Client { get; set; }
@@ -89,24 +92,27 @@ public sealed class LocalOidcProvider : IAsyncDisposable
         provider.Map(app, issuerPath: "", issuerHost: null, hostedUiHost: null);
         await app.StartAsync();
         provider.Issuer = provider.HostedUi = app.Urls.Single().TrimEnd('/');
-        provider.ListenOrigin = new Uri(provider.Issuer + "/");
+        provider.IssuerListenOrigin = provider.HostedUiListenOrigin = new Uri(provider.Issuer + "/");
         return provider;
     }
 
     /// <summary>
-    /// Cognito's layout: <paramref name="issuer"/> and <paramref name="hostedUi"/> are the deployed URLs, told apart by
-    /// the Host header on one local HTTPS origin (<see cref="ListenOrigin"/>), which both host names are mapped to.
+    /// Cognito's layout: <paramref name="issuer"/> and <paramref name="hostedUi"/> are the deployed URLs, each served on
+    /// its own local HTTPS origin (<see cref="IssuerListenOrigin"/>, <see cref="HostedUiListenOrigin"/>) that its host
+    /// name is mapped to; each answers only its own host's endpoints.
     /// </summary>
     public static async Task<LocalOidcProvider> StartCognitoAsync(string issuer, string hostedUi, OidcClient client)
     {
         var issuerUri = new Uri(issuer);
+        var hostedUiUri = new Uri(hostedUi);
         LocalOidcProvider? provider = null;
-        var (app, origin) = await Rehearsal.LocalTls.StartAsync(app =>
+        var (app, origins) = await Rehearsal.LocalTls.StartAsync(app =>
         {
             provider = new LocalOidcProvider(app, client) { Issuer = issuer.TrimEnd('/'), HostedUi = hostedUi.TrimEnd('/') };
-            provider.Map(app, issuerUri.AbsolutePath.TrimEnd('/'), issuerUri.Host, new Uri(hostedUi).Host);
-        });
-        provider!.ListenOrigin = origin;
+            provider.Map(app, issuerUri.AbsolutePath.TrimEnd('/'), issuerUri.Host, hostedUiUri.Host);
+        }, ports: 2);
+        provider!.IssuerListenOrigin = origins[0];
+        provider.HostedUiListenOrigin = origins[1];
         return provider;
     }
 

@@ -23,17 +23,29 @@ public static class LocalTls
     public static X509Certificate2 Certificate { get; } = Create();
 
     /// <summary>A quiet Kestrel app on 127.0.0.1 and a free port, over HTTPS with <see cref="Certificate"/>.</summary>
-    public static async Task<(WebApplication App, Uri Origin)> StartAsync(Action<WebApplication> configure, Action<IServiceCollection>? services = null)
+    public static async Task<(WebApplication App, Uri Origin)> StartAsync(Action<WebApplication> configure)
+    {
+        var (app, origins) = await StartAsync(configure, ports: 1);
+        return (app, origins[0]);
+    }
+
+    /// <summary>The same app listening on <paramref name="ports"/> free ports, one origin each.</summary>
+    public static async Task<(WebApplication App, IReadOnlyList<Uri> Origins)> StartAsync(Action<WebApplication> configure, int ports)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(Certificate)));
-        services?.Invoke(builder.Services);
+        builder.WebHost.UseKestrel(kestrel =>
+        {
+            for (var i = 0; i < ports; i++)
+            {
+                kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(Certificate));
+            }
+        });
         var app = builder.Build();
         configure(app);
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        return (app, new Uri(new Uri(address), "/"));
+        var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
+        return (app, [.. addresses.Select(address => new Uri(new Uri(address), "/"))]);
     }
 
     /// <summary>

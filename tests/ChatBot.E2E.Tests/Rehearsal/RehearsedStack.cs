@@ -89,8 +89,8 @@ public sealed class RehearsedStack : IAsyncDisposable
             template.ResolveList(client["AllowedOAuthScopes"]),
             Validity("AccessTokenValidity", "AccessToken", TimeSpan.FromHours(1)),
             Validity("IdTokenValidity", "IdToken", TimeSpan.FromHours(1)))));
-        Endpoints.Map(new Uri(issuer).Host, Identity.ListenOrigin);
-        Endpoints.Map(new Uri(hostedUi).Host, Identity.ListenOrigin);
+        Endpoints.Map(new Uri(issuer).Host, Identity.IssuerListenOrigin);
+        Endpoints.Map(new Uri(hostedUi).Host, Identity.HostedUiListenOrigin);
 
         // The function behind the API, with its peers where the deployed app finds them.
         Gateway = new Gateway(template, Endpoints);
