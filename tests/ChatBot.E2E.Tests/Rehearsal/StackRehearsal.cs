@@ -42,7 +42,7 @@ public sealed class StackRehearsal : IAsyncLifetime
 
     public FakeOpenAIServer OpenAI { get; private set; } = null!;
 
-    /// <summary>The API as the stack packages it (<see cref="DeploymentSettings.ApiPublishCommand"/>), for this machine's runtime.</summary>
+    /// <summary>The API as the stack packages it (<see cref="SourceBuild.LambdaPublishSettings"/>), for this machine's runtime.</summary>
     public string ApiPackage { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
@@ -145,9 +145,12 @@ public sealed class StackRehearsal : IAsyncLifetime
             return output;
         }
 
-        var arguments = DeploymentSettings.ApiPublishCommand.Split(' ').Skip(1)
-            .Select(a => a == "linux-arm64" ? RuntimeInformation.RuntimeIdentifier : a == "artifacts/api" ? output : a)
-            .Concat(["--nologo", "-v", "quiet"]);
+        string[] arguments =
+        [
+            "publish", "src/ChatBot.Api",
+            .. SourceBuild.LambdaPublishSettings.Select(a => a == "linux-arm64" ? RuntimeInformation.RuntimeIdentifier : a),
+            "-o", output, "--nologo", "-v", "quiet",
+        ];
         var start = new ProcessStartInfo("dotnet", arguments)
         {
             WorkingDirectory = RepoPaths.Root,
