@@ -20,6 +20,7 @@ public static class ConversationsApi
         conversations.MapPatch("/{id}", RenameConversation);
         conversations.MapDelete("/{id}", DeleteConversation);
         conversations.MapPost("/{id}/messages", SendMessage);
+        conversations.MapPost("/{id}/regenerate", Regenerate);
 
         // Anything else under /api is a JSON 404, never the web app's index.html.
         app.Map("/api/{**path}", () => TypedResults.Problem(
@@ -102,6 +103,25 @@ public static class ConversationsApi
         }
 
         var start = await chat.StartTurnAsync(http.User.GetUserId(), id, request.Content!, request.ClientMessageId, http.RequestAborted);
+        return await RespondAsync(start, http);
+    }
+
+    /// <summary>
+    /// Answers the last question again; the new answer replaces the last one. Streams (or returns) exactly as a sent message
+    /// does, with the question as the <c>user</c> event.
+    /// </summary>
+    private static async Task<IResult> Regenerate(string id, HttpContext http, ChatService chat)
+    {
+        if (RequestValidation.ConversationId(id) is { } invalid)
+        {
+            return invalid;
+        }
+
+        return await RespondAsync(await chat.StartRegenerateAsync(http.User.GetUserId(), id, http.RequestAborted), http);
+    }
+
+    private static async Task<IResult> RespondAsync(TurnStart start, HttpContext http)
+    {
         var streaming = http.Request.Headers.Accept.Any(a => a?.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) == true);
         return start switch
         {

@@ -10,7 +10,10 @@ public static class ErrorMapping
     {
         BadHttpRequestException bad => Problem(bad.StatusCode, "The request is malformed.", DescribeBadRequest(bad)),
         InvalidCursorException cursor => Problem(StatusCodes.Status400BadRequest, "The cursor is not valid.", cursor.Message),
-        TurnInProgressException busy => Problem(StatusCodes.Status409Conflict, "That message is still being answered.", busy.Message),
+        TurnInProgressException busy => Problem(StatusCodes.Status409Conflict, "An answer is still being written.", busy.Message),
+        NothingToRegenerateException nothing => Problem(StatusCodes.Status409Conflict, "There is nothing to regenerate.", nothing.Message),
+        ConversationDeletedException deleted => Problem(StatusCodes.Status404NotFound, "Conversation not found.", deleted.Message),
+        PromptTooLongException tooLong => TooLong(tooLong),
         StoreUnavailableException store => Problem(
             StatusCodes.Status503ServiceUnavailable, "Storage is unavailable.", store.Message + " Nothing was lost; try again shortly.", TimeSpan.FromSeconds(2)),
         ModelException model => model.Kind switch
@@ -23,6 +26,14 @@ public static class ErrorMapping
         },
         _ => Problem(StatusCodes.Status500InternalServerError, "Something went wrong.", "An unexpected error occurred. It has been logged."),
     };
+
+    private static ProblemDetails TooLong(PromptTooLongException exception)
+    {
+        var problem = Problem(StatusCodes.Status422UnprocessableEntity, "The message does not fit the model.", exception.Message);
+        problem.Extensions["neededTokens"] = exception.NeededTokens;
+        problem.Extensions["availableTokens"] = exception.AvailableTokens;
+        return problem;
+    }
 
     /// <summary>The Retry-After value carried in a problem's extensions, if any.</summary>
     public static int? RetryAfterSeconds(ProblemDetails problem) =>
