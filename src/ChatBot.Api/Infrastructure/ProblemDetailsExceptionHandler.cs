@@ -20,12 +20,14 @@ public sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsServic
             httpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
+        if (!await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception }))
         {
-            HttpContext = httpContext,
-            ProblemDetails = problem,
-            Exception = exception,
-        });
+            // The writer declines when Accept names no JSON type (an SSE client refused before its stream began): a problem
+            // body is still the answer, because an empty one tells the client nothing.
+            await TypedResults.Problem(problem).ExecuteAsync(httpContext);
+        }
+
+        return true;
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Request {Method} {Path} failed")]
