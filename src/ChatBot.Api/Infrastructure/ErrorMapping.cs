@@ -8,6 +8,7 @@ public static class ErrorMapping
 {
     public static ProblemDetails ToProblem(Exception exception) => exception switch
     {
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } large => Problem(large.StatusCode, "The request is too large.", large.Message),
         BadHttpRequestException bad => Problem(bad.StatusCode, "The request is malformed.", DescribeBadRequest(bad)),
         InvalidCursorException cursor => Problem(StatusCodes.Status400BadRequest, "The cursor is not valid.", cursor.Message),
         TurnInProgressException busy => Problem(StatusCodes.Status409Conflict, "An answer is still being written.", busy.Message),

@@ -42,7 +42,7 @@ public static class WebAppExtensions
 
         var files = new PhysicalFileProvider(path);
         var config = WebAppConfig(app.Configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions(), web);
-        app.MapGet("/config.json", () => TypedResults.Json(config));
+        app.MapGetAndHead("/config.json", () => TypedResults.Json(config));
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
         // Client-side routes get the app; unknown /api routes keep their 404 (see ConversationsApi).
