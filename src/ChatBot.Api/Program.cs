@@ -17,7 +17,7 @@ builder.ListenOnLoopbackByDefault();
 var app = builder.Build();
 
 app.UseExceptionHandler();
-app.UseStatusCodePages();
+app.UseStatusCodeProblems();
 // Oversized bodies, URLs and headers are refused with a problem before anything reads them.
 app.UseRequestLimits();
 app.UseAuthentication();

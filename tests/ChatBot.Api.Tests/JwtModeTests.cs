@@ -15,10 +15,10 @@ namespace ChatBot.Api.Tests;
 public sealed class JwtModeTests
 {
     private const string Issuer = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TEST";
-    private const string ClientId = "webclient123";
+    internal const string ClientId = "webclient123";
     private static readonly RsaSecurityKey Key = new(RSA.Create(2048)) { KeyId = "test-key" };
 
-    private sealed class JwtApp() : ChatBotApp(new ScriptedChatClient("ok"), new Dictionary<string, string?>
+    internal sealed class JwtApp() : ChatBotApp(new ScriptedChatClient("ok"), new Dictionary<string, string?>
     {
         ["Auth:Mode"] = "Jwt",
         ["Auth:Jwt:Authority"] = Issuer,
@@ -39,7 +39,7 @@ public sealed class JwtModeTests
         }
     }
 
-    private static string Token(string sub, IEnumerable<Claim> clientClaims, SecurityKey? key = null)
+    internal static string Token(string sub, IEnumerable<Claim> clientClaims, SecurityKey? key = null)
     {
         var descriptor = new SecurityTokenDescriptor
         {

@@ -39,6 +39,21 @@ public static class HttpExtensions
         return builder;
     }
 
+    /// <summary>
+    /// A status the framework sets without a body (401 from a challenge, 404 for a missing file, ...) gets a problem body,
+    /// whatever the Accept header says: a client of a JSON API always gets JSON it can read.
+    /// </summary>
+    public static IApplicationBuilder UseStatusCodeProblems(this IApplicationBuilder app) =>
+        app.UseStatusCodePages(context =>
+        {
+            var status = context.HttpContext.Response.StatusCode;
+            var title = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+            var detail = status == StatusCodes.Status401Unauthorized
+                ? "This route needs a signed-in user, and the request carried no usable identity."
+                : $"The server answered {status} {title}.";
+            return TypedResults.Problem(ErrorMapping.Problem(status, title.Length > 0 ? title : "Error.", detail)).ExecuteAsync(context.HttpContext);
+        });
+
     /// <summary>HEAD is answered wherever GET is (the server sends the headers without the body).</summary>
     public static RouteHandlerBuilder MapGetAndHead(this IEndpointRouteBuilder endpoints, string pattern, Delegate handler) =>
         endpoints.MapMethods(pattern, [HttpMethods.Get, HttpMethods.Head], handler);
