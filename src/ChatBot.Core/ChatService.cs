@@ -22,7 +22,7 @@ public sealed partial class ChatService(
     public async Task<Conversation> CreateConversationAsync(string userId, string? title, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var conversation = new Conversation(Ids.New(now), userId, NullIfBlank(title), now, now);
+        var conversation = new Conversation(Ids.New(now), userId, NullIfBlank(title is null ? null : Titles.Clean(title)), now, now);
         await store.CreateConversationAsync(conversation, cancellationToken);
         return conversation;
     }
@@ -35,7 +35,7 @@ public sealed partial class ChatService(
 
     public async Task<Conversation?> RenameConversationAsync(string userId, string conversationId, string title, CancellationToken cancellationToken)
     {
-        var renamed = await store.RenameConversationAsync(userId, conversationId, title.Trim(), time.GetUtcNow(), cancellationToken);
+        var renamed = await store.RenameConversationAsync(userId, conversationId, Titles.Clean(title), time.GetUtcNow(), cancellationToken);
         await cache.InvalidateAsync(userId, conversationId, cancellationToken);
         return renamed;
     }
@@ -214,7 +214,7 @@ public sealed partial class ChatService(
 
         var conversation = context.Conversation with
         {
-            Title = context.Conversation.Title ?? Titles.FromFirstMessage(userMessage.Content),
+            Title = context.Conversation.Title ?? NullIfBlank(Titles.FromFirstMessage(userMessage.Content)),
             UpdatedAt = time.GetUtcNow(),
         };
 

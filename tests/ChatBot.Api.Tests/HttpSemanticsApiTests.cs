@@ -129,4 +129,20 @@ public sealed class HttpSemanticsApiTests(SharedApp shared) : IClassFixture<Shar
         await ConversationsApiTests.AssertProblemAsync(longUrl, HttpStatusCode.RequestUriTooLong);
         await ConversationsApiTests.AssertProblemAsync(bigHeaders, HttpStatusCode.RequestHeaderFieldsTooLarge);
     }
+
+    [Fact]
+    public async Task Titles_OnCreateAndRename_AreStoredAsOneLineWithoutControlBidiOrZeroWidthCharacters()
+    {
+        var client = _app.ClientFor(NewUser());
+        const string Nasty = "\u0007\u001B[31mred\u202Egnp.exe\r\nX-Injected:\u200B 1";
+
+        var created = await client.CreateConversationAsync(Nasty);
+        var renamed = await client.PatchAsync($"/api/conversations/{created.Id}", JsonContent.Create(new { title = "\u202Eline one\nline two" }));
+        var invisible = await client.PatchAsync($"/api/conversations/{created.Id}", JsonContent.Create(new { title = "\u200B\u202E\u0007" }));
+
+        Assert.Equal("[31mredgnp.exe X-Injected: 1", created.Title);
+        Assert.Equal("line one line two", (await renamed.Content.ReadFromJsonAsync<ConversationDto>(ChatBotApp.Json))!.Title);
+        await ConversationsApiTests.AssertProblemAsync(invisible, HttpStatusCode.BadRequest);
+        Assert.Equal("line one line two", (await client.GetConversationAsync(created.Id)).Title);
+    }
 }
