@@ -2,8 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseConfig } from './config';
 
 describe('parseConfig', () => {
+  it('reads the message size limit the API sends, and refuses one that is not a positive whole number', () => {
+    expect(parseConfig({ mode: 'local', maxMessageBytes: 2048 })).toMatchObject({ maxMessageBytes: 2048 });
+    expect(() => parseConfig({ mode: 'local', maxMessageBytes: '2048' })).toThrow(/maxMessageBytes/);
+    expect(() => parseConfig({ mode: 'local', maxMessageBytes: 0 })).toThrow(/maxMessageBytes/);
+  });
+
   it('reads local mode', () => {
-    expect(parseConfig({ mode: 'local', apiBasePath: '/api' })).toEqual({ mode: 'local', apiBasePath: '/api' });
+    expect(parseConfig({ mode: 'local', apiBasePath: '/api' })).toEqual({ mode: 'local', apiBasePath: '/api', maxMessageBytes: 16384 });
   });
 
   it('derives the Cognito issuer from region and user pool', () => {
@@ -17,6 +23,7 @@ describe('parseConfig', () => {
     expect(config).toEqual({
       mode: 'cognito',
       apiBasePath: '/api',
+      maxMessageBytes: 16384,
       clientId: 'client123',
       authority: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123',
       cognitoDomain: 'https://chatbot.auth.eu-west-1.amazoncognito.com',
@@ -37,6 +44,7 @@ describe('parseConfig', () => {
     expect(config).toEqual({
       mode: 'cognito',
       apiBasePath: '/api',
+      maxMessageBytes: 16384,
       clientId: 'client123',
       authority: 'https://cognito-idp.us-west-2.amazonaws.com/us-west-2_AbC123',
       cognitoDomain: 'https://chatbot-123456789012.auth.us-west-2.amazoncognito.com',
@@ -70,7 +78,7 @@ describe('parseConfig', () => {
 describe('loadConfig', () => {
   it('falls back to local mode when the server has no config.json', async () => {
     const config = await loadConfig(() => Promise.resolve(new Response('', { status: 404 })));
-    expect(config).toEqual({ mode: 'local', apiBasePath: '/api' });
+    expect(config).toEqual({ mode: 'local', apiBasePath: '/api', maxMessageBytes: 16384 });
   });
 
   it('explains an unreachable server', async () => {

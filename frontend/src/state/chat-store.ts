@@ -1,5 +1,6 @@
 import { ApiError, isAbortError, newClientMessageId, problemMessage, type ApiClient } from '../api/client';
 import type { ConversationSummary, Message, MessageStatus, TurnEvent } from '../api/types';
+import { DefaultMaxMessageBytes } from '../config';
 import { draftKey, saveDraft } from './drafts';
 import { titleFromFirstMessage } from './titles';
 
@@ -60,6 +61,8 @@ export interface ChatStoreOptions {
   /** Called on a 401 once any unsent text is safe in a draft: sends the user to sign in again. */
   onUnauthorized: () => void;
   pageSize?: number;
+  /** The largest message the API accepts, in UTF-8 bytes (from config.json). */
+  maxMessageBytes?: number;
 }
 
 interface TurnSpec {
@@ -105,6 +108,10 @@ export class ChatStore {
 
   get state(): ChatState {
     return this._state;
+  }
+
+  get maxMessageBytes(): number {
+    return this._options.maxMessageBytes ?? DefaultMaxMessageBytes;
   }
 
   subscribe(listener: () => void): () => void {
@@ -246,7 +253,7 @@ export class ChatStore {
     void this._runTurn({ conversationId: this._state.currentId, content, clientMessageId: newClientMessageId(), regenerate: false });
   }
 
-  /** A new answer to the last question (see {@link ApiClient.regenerate}). */
+  /** A new answer to the last question, replacing the last answer (see {@link ApiClient.regenerate}). */
   regenerate(): void {
     const id = this._state.currentId;
     if (!id || this._state.turns[id]) {
@@ -285,6 +292,7 @@ export class ChatStore {
     this._set({ error: null });
 
     let conversationId = spec.conversationId;
+    const createdForThisSend = conversationId === null;
     if (conversationId === null) {
       try {
         const created = await api.createConversation();
@@ -319,10 +327,16 @@ export class ChatStore {
     }
 
     const now = new Date().toISOString();
+    // Regenerating, the stored question is the turn's question, and the answer it replaces leaves the page at once.
+    const replaced = spec.regenerate && this._state.currentId === conversationId ? this._state.messages : null;
+    const question = replaced ? [...replaced].reverse().find((m) => m.role === 'user') : undefined;
+    if (replaced && question) {
+      this._set({ messages: replaced.slice(0, replaced.indexOf(question) + 1) });
+    }
     const turn: Turn = {
       conversationId,
       localTitle,
-      user: { id: `local-${spec.clientMessageId}`, role: 'user', content: spec.content, createdAt: now, status: 'pending' },
+      user: question ?? { id: `local-${spec.clientMessageId}`, role: 'user', content: spec.content, createdAt: now, status: 'pending' },
       assistant: { id: `answer-${spec.clientMessageId}`, role: 'assistant', content: '', createdAt: now, status: 'streaming' },
     };
     const controller = new AbortController();
@@ -331,7 +345,7 @@ export class ChatStore {
     this._set({ announcement: 'ChatBot is answering.' });
 
     const events = spec.regenerate
-      ? api.regenerate(conversationId, spec.content, controller.signal)
+      ? api.regenerate(conversationId, controller.signal)
       : api.sendMessage(conversationId, spec.content, spec.clientMessageId, controller.signal);
 
     let stored = false;
@@ -352,6 +366,20 @@ export class ChatStore {
         this._updateTurn(conversationId, (t) => ({ ...t, assistant: { ...t.assistant, status: 'stopped' } }));
       } else if (!stored) {
         this._endTurn(conversationId, false);
+        if (replaced && this._state.currentId === conversationId) {
+          // Nothing was replaced: the old answer comes back, and Retry asks again.
+          this._set({ messages: replaced });
+          if (!this._handleUnauthorized(error)) {
+            this._setError(conversationId, `No new answer. ${messageOf(error)}`, () => this.regenerate());
+          }
+          return;
+        }
+        if (createdForThisSend) {
+          // The conversation was made for this message and the server refused the message: leave no empty one behind.
+          await this._discardConversation(conversationId);
+          this._failBeforeStored(error, draftKey(null), { ...spec, conversationId: null });
+          return;
+        }
         this._failBeforeStored(error, draftKey(conversationId), { ...spec, conversationId });
         return;
       } else {
@@ -409,6 +437,21 @@ export class ChatStore {
       }
       void this._runTurn(spec);
     });
+  }
+
+  /** Deletes a conversation this tab just created and shows the new-chat page again. */
+  private async _discardConversation(id: string): Promise<void> {
+    try {
+      await this._options.api.deleteConversation(id);
+    } catch {
+      // Left behind, it is an empty conversation the user can delete; the refused message matters more.
+    }
+    this._set({ conversations: this._state.conversations.filter((c) => c.id !== id) });
+    if (this._state.currentId === id) {
+      ++this._openSeq;
+      this._set({ currentId: null, current: 'ready', currentError: null, currentTitle: null, messages: [] });
+      this._options.navigate('#/');
+    }
   }
 
   private _restoreDraft(key: string, text: string): void {

@@ -42,6 +42,8 @@ public static class WebAppExtensions
 
         var files = new PhysicalFileProvider(path);
         var config = WebAppConfig(app.Configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions(), web);
+        // The composer shows the size left and stops at the same limit the API enforces.
+        config["maxMessageBytes"] = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChatBot.Core.ChatOptions>>().Value.MaxMessageBytes;
         app.MapGetAndHead("/config.json", () => TypedResults.Json(config));
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
@@ -55,7 +57,7 @@ public static class WebAppExtensions
     /// against (oidcAuthority replaces the Cognito issuer derived from region and pool, see frontend/src/config.ts);
     /// otherwise it runs in local mode with the development-user switcher.
     /// </summary>
-    private static Dictionary<string, string?> WebAppConfig(AuthOptions auth, WebOptions web) => auth.Mode == AuthMode.Jwt
+    private static Dictionary<string, object?> WebAppConfig(AuthOptions auth, WebOptions web) => auth.Mode == AuthMode.Jwt
         ? new()
         {
             ["apiBasePath"] = "/api",
