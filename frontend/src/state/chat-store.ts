@@ -374,8 +374,9 @@ export class ChatStore {
           }
           return;
         }
-        if (createdForThisSend) {
-          // The conversation was made for this message and the server refused the message: leave no empty one behind.
+        if (createdForThisSend && isRefusal(error)) {
+          // The conversation was made for this message and the server refused the message (storing nothing): leave no
+          // empty conversation behind. After a network error the message may have been stored, so the conversation stays.
           await this._discardConversation(conversationId);
           this._failBeforeStored(error, draftKey(null), { ...spec, conversationId: null });
           return;
@@ -619,6 +620,11 @@ export class ChatStore {
 
 function toUi(message: Message): UiMessage {
   return { id: message.id, role: message.role, content: message.content, createdAt: message.createdAt, status: message.status };
+}
+
+/** The server answered and turned the request down: a 4xx other than 401 (which means "sign in again"). */
+function isRefusal(error: unknown): boolean {
+  return error instanceof ApiError && error.status >= 400 && error.status < 500 && !error.isUnauthorized;
 }
 
 function messageOf(error: unknown): string {
