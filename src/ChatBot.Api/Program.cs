@@ -18,6 +18,7 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodeProblems();
+app.UseHostFiltering();
 // Oversized bodies, URLs and headers are refused with a problem before anything reads them.
 app.UseRequestLimits();
 app.UseAuthentication();

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Claims;
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
@@ -239,7 +238,7 @@ public sealed class HttpFuzzTests
                 break;
             case IdentityMode.Jwt:
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", garbage ? "not.a.token" : Tokens.GetOrAdd(
-                    user, u => JwtModeTests.Token(u, [new Claim("client_id", JwtModeTests.ClientId), new Claim("token_use", "access")])));
+                    user, u => JwtModeTests.Sign(JwtModeTests.AccessToken(u))));
                 break;
             case IdentityMode.ApiGateway:
                 request.Headers.TryAddWithoutValidation(

@@ -33,28 +33,43 @@ public static class HttpExtensions
         });
         // Malformed JSON and wrong types throw, so the exception handler can say what was wrong instead of an empty 400.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        builder.Services.AddProblemDetails();
+        // No "Server: Kestrel": it tells a scanner what to try and nobody else anything.
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel => kestrel.AddServerHeader = false);
+        MoveHostFilteringAfterStatusCodePages(builder.Services);
+        builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
+            context.ProblemDetails.Detail ??= ErrorMapping.DefaultDetail(context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode));
         builder.Services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
         builder.AddRequestLimits();
         return builder;
     }
 
     /// <summary>
-    /// A status the framework sets without a body (401 from a challenge, 404 for a missing file, ...) gets a problem body,
-    /// whatever the Accept header says: a client of a JSON API always gets JSON it can read.
+    /// A status the framework sets without a body (a bare 401 or 404, a refused Host name) gets a problem body whatever the
+    /// Accept header says, where UseStatusCodePages alone writes none when Accept names no JSON type: a client of a JSON API
+    /// always gets JSON it can read.
     /// </summary>
     public static IApplicationBuilder UseStatusCodeProblems(this IApplicationBuilder app) =>
         app.UseStatusCodePages(context =>
         {
             var status = context.HttpContext.Response.StatusCode;
             var title = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
-            var detail = status == StatusCodes.Status401Unauthorized
-                ? "This route needs a signed-in user, and the request carried no usable identity."
-                : $"The server answered {status} {title}.";
-            return TypedResults.Problem(ErrorMapping.Problem(status, title.Length > 0 ? title : "Error.", detail)).ExecuteAsync(context.HttpContext);
+            return TypedResults.Problem(ErrorMapping.Problem(status, title.Length > 0 ? title : "Error.", ErrorMapping.DefaultDetail(status)))
+                .ExecuteAsync(context.HttpContext);
         });
 
     /// <summary>HEAD is answered wherever GET is (the server sends the headers without the body).</summary>
     public static RouteHandlerBuilder MapGetAndHead(this IEndpointRouteBuilder endpoints, string pattern, Delegate handler) =>
         endpoints.MapMethods(pattern, [HttpMethods.Get, HttpMethods.Head], handler);
+
+    /// <summary>
+    /// The web host puts host filtering first in the pipeline, where its 400 has no body. Program.cs places it after
+    /// UseStatusCodePages instead, so a refused Host name gets a problem like every other 400.
+    /// </summary>
+    private static void MoveHostFilteringAfterStatusCodePages(IServiceCollection services)
+    {
+        foreach (var descriptor in services.Where(s => s.ServiceType == typeof(IStartupFilter) && s.ImplementationType?.Name == "HostFilteringStartupFilter").ToList())
+        {
+            services.Remove(descriptor);
+        }
+    }
 }
