@@ -17,7 +17,7 @@ builder.ListenOnLoopbackByDefault();
 var app = builder.Build();
 
 app.UseExceptionHandler();
-app.UseStatusCodeProblems();
+app.UseStatusCodePages();
 app.UseHostFiltering();
 // Oversized bodies, URLs and headers are refused with a problem before anything reads them.
 app.UseRequestLimits();

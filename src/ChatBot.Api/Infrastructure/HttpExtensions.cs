@@ -38,24 +38,12 @@ public static class HttpExtensions
         MoveHostFilteringAfterStatusCodePages(builder.Services);
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
             context.ProblemDetails.Detail ??= ErrorMapping.DefaultDetail(context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode));
+        // After the framework's writer, so it only takes what that one declines (see ProblemJsonWriter).
+        builder.Services.AddSingleton<IProblemDetailsWriter, ProblemJsonWriter>();
         builder.Services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
         builder.AddRequestLimits();
         return builder;
     }
-
-    /// <summary>
-    /// A status the framework sets without a body (a bare 401 or 404, a refused Host name) gets a problem body whatever the
-    /// Accept header says, where UseStatusCodePages alone writes none when Accept names no JSON type: a client of a JSON API
-    /// always gets JSON it can read.
-    /// </summary>
-    public static IApplicationBuilder UseStatusCodeProblems(this IApplicationBuilder app) =>
-        app.UseStatusCodePages(context =>
-        {
-            var status = context.HttpContext.Response.StatusCode;
-            var title = Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
-            return TypedResults.Problem(ErrorMapping.Problem(status, title.Length > 0 ? title : "Error.", ErrorMapping.DefaultDetail(status)))
-                .ExecuteAsync(context.HttpContext);
-        });
 
     /// <summary>HEAD is answered wherever GET is (the server sends the headers without the body).</summary>
     public static RouteHandlerBuilder MapGetAndHead(this IEndpointRouteBuilder endpoints, string pattern, Delegate handler) =>

@@ -38,9 +38,7 @@ public static class JsonBody
         if (!http.Request.HasJsonContentType())
         {
             return (null, TypedResults.Problem(ErrorMapping.Problem(
-                StatusCodes.Status415UnsupportedMediaType,
-                "The body must be JSON.",
-                $"Send the body as application/json (the request said {(string.IsNullOrEmpty(http.Request.ContentType) ? "no Content-Type" : $"'{http.Request.ContentType}'")}).")));
+                StatusCodes.Status415UnsupportedMediaType, "The body must be JSON.", ErrorMapping.DefaultDetail(StatusCodes.Status415UnsupportedMediaType))));
         }
 
         var json = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
@@ -51,8 +49,8 @@ public static class JsonBody
         }
         catch (JsonException ex)
         {
-            // The reader's message names the path and position of the fault, which is what a client developer needs.
-            return (null, TypedResults.Problem(ErrorMapping.Problem(StatusCodes.Status400BadRequest, "The request is malformed.", $"The body is not valid JSON for this route. {ex.Message}")));
+            // Described as framework binding would be, by ErrorMapping: the JSON path of the fault, never the reader's own text.
+            return (null, TypedResults.Problem(ErrorMapping.ToProblem(new BadHttpRequestException("The body is not valid JSON.", StatusCodes.Status400BadRequest, ex), http)));
         }
     }
 }

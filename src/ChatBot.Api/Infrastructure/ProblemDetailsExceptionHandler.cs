@@ -15,13 +15,11 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
             httpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        if (!await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception }))
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
         {
-            // The writer declines when Accept names no JSON type (an SSE client refused before its stream began): a problem
-            // body is still the answer, because an empty one tells the client nothing.
-            await TypedResults.Problem(problem).ExecuteAsync(httpContext);
-        }
-
-        return true;
+            HttpContext = httpContext,
+            ProblemDetails = problem,
+            Exception = exception,
+        });
     }
 }

@@ -22,9 +22,16 @@ public static class RequestLimits
     /// <summary>Kestrel refuses what is far beyond the app's limits before anything is buffered.</summary>
     public static IHostApplicationBuilder AddRequestLimits(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ChatOptions>>((kestrel, chat) =>
+        // Read raw, not through the validated options: an invalid Chat section must stop the app with its own message.
+        var chat = new ChatOptions();
+        if (int.TryParse(builder.Configuration[$"{ChatOptions.SectionName}:{nameof(ChatOptions.MaxMessageBytes)}"], out var maxMessageBytes) && maxMessageBytes > 0)
         {
-            kestrel.Limits.MaxRequestBodySize = MaxBodyBytes(chat.Value);
+            chat.MaxMessageBytes = maxMessageBytes;
+        }
+
+        builder.Services.Configure<KestrelServerOptions>(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = MaxBodyBytes(chat);
             kestrel.Limits.MaxRequestLineSize = 2 * MaxUrlBytes;
             kestrel.Limits.MaxRequestHeadersTotalSize = 2 * MaxHeaderBytes;
         });
@@ -33,10 +40,12 @@ public static class RequestLimits
 
     public static IApplicationBuilder UseRequestLimits(this IApplicationBuilder app)
     {
-        var maxBody = MaxBodyBytes(app.ApplicationServices.GetRequiredService<IOptions<ChatOptions>>().Value);
+        // Resolved on first use, so that an invalid Chat section is reported by startup validation, not here.
+        var limit = new Lazy<long>(() => MaxBodyBytes(app.ApplicationServices.GetRequiredService<IOptions<ChatOptions>>().Value));
         return app.Use(async (context, next) =>
         {
             var request = context.Request;
+            var maxBody = limit.Value;
             if (request.ContentLength > maxBody)
             {
                 await TooLarge(maxBody).ExecuteAsync(context);
