@@ -70,7 +70,13 @@ interface TurnSpec {
   content: string;
   clientMessageId: string;
   regenerate: boolean;
+  /** How many times this turn already found the conversation busy (409). */
+  busyRetries?: number;
 }
+
+/** A stopped answer is stored a moment after the stop: a send right after it may find the conversation busy for that long. */
+const BusyRetries = 5;
+const BusyRetryDelayMs = 300;
 
 const initialState: ChatState = {
   conversations: [],
@@ -368,6 +374,13 @@ export class ChatStore {
         this._updateTurn(conversationId, (t) => ({ ...t, assistant: { ...t.assistant, status: 'stopped' } }));
       } else if (!stored) {
         this._endTurn(conversationId, false);
+        if (error instanceof ApiError && error.status === 409 && (spec.busyRetries ?? 0) < BusyRetries) {
+          if (replaced && this._state.currentId === conversationId) {
+            this._set({ messages: replaced });
+          }
+          await new Promise((resolve) => setTimeout(resolve, BusyRetryDelayMs));
+          return this._runTurn({ ...spec, conversationId, busyRetries: (spec.busyRetries ?? 0) + 1 });
+        }
         if (replaced && this._state.currentId === conversationId) {
           // Nothing was replaced: the old answer comes back, and Retry asks again.
           this._set({ messages: replaced });
