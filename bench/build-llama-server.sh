@@ -26,7 +26,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 echo "build-llama-server: fetching node-llama-cpp@$NODE_LLAMA_CPP_VERSION for its bundled llama.cpp source" >&2
 (cd "$work" && npm pack "node-llama-cpp@$NODE_LLAMA_CPP_VERSION" --silent >/dev/null && tar xzf "node-llama-cpp-$NODE_LLAMA_CPP_VERSION.tgz")
-git clone -q "$work/package/llama/gitRelease.bundle" "$work/llama.cpp"
+git -c advice.detachedHead=false clone -q "$work/package/llama/gitRelease.bundle" "$work/llama.cpp"
 commit="$(git -C "$work/llama.cpp" rev-parse HEAD)"
 tag="$(sed -n 's/.*"tag": *"\([^"]*\)".*/\1/p' "$work/package/llama/llama.cpp.info.json")"
 
