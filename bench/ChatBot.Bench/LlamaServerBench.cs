@@ -42,15 +42,22 @@ public static class LlamaServerBench
         section.Note($"Model {modelName}; prompt \"{StreamingBench.Prompt}\" as the only message (no system prompt), temperature 0 (greedy), at most " +
                      $"{StreamingBench.MaxOutputTokens} output tokens, context {StreamingBench.ContextSize}; llama-server runs one slot (`-np 1`) with `-t N -tb N` and its defaults otherwise " +
                      $"(prompt cache on). {options.Repetitions} interleaved runs per path after one warm-up each; median (min–max). Each server is its own process on this machine; the bench process reads all three over loopback.");
+        section.Note("On this 2-core machine all three processes share the cores: with 2 llama.cpp threads, llama-server alone fills both, so ChatBot (and the client) " +
+                     "can only run by pre-empting one of its threads, and llama.cpp's threads wait for each other at every step. The 2-thread (b) row therefore measures co-location, " +
+                     "not the relay; with llm=fargate the API runs on Lambda and llama-server on its own task.");
         section.Note("Time to first token counts from sending the POST to the first text: for ChatBot that includes auth, the conversation check, storing the user message (SQLite) and the `user` event. " +
                      "Tokens/s is the rate between the first and the last text event. ChatBot with LLamaSharp formats the prompt with its own template, llama-server with the GGUF's chat template, " +
                      "so (a) may produce a different number of tokens; (b) sends llama-server the same messages as the direct call.");
-        section.Note($"llama.cpp versions: ChatBot's LLamaSharp {typeof(LLama.LLamaWeights).Assembly.GetName().Version?.ToString(3)} bundles llama.cpp commit `815a2a5` " +
+        section.Note($"llama.cpp versions: ChatBot's LLamaSharp {LlamaSharpVersion()} bundles llama.cpp commit `815a2a5` " +
                      $"(LLamaSharp's README); llama-server: {server.Version}.");
         report.Sections.Add(section);
     }
 
     private sealed record Server(string Path, string Version);
+
+    private static string LlamaSharpVersion() =>
+        typeof(LLama.LLamaWeights).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion.Split('+')[0] ?? "unknown";
 
     /// <summary>Builds llama-server once (bench/build-llama-server.sh caches it outside the repository) and says which llama.cpp it is.</summary>
     private static async Task<Server> BuildAsync(string root)
