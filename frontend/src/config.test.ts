@@ -1,9 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseConfig } from './config';
+import { ConfigError, DefaultUserIdPattern, DefaultUserIdRule, loadConfig, parseConfig } from './config';
+
+const defaultUserIds = { pattern: new RegExp(DefaultUserIdPattern), description: DefaultUserIdRule };
 
 describe('parseConfig', () => {
   it('reads local mode', () => {
-    expect(parseConfig({ mode: 'local', apiBasePath: '/api' })).toEqual({ mode: 'local', apiBasePath: '/api' });
+    expect(parseConfig({ mode: 'local', apiBasePath: '/api' })).toEqual({ mode: 'local', apiBasePath: '/api', userIds: defaultUserIds });
+  });
+
+  it("takes the server's user-id rule in local mode", () => {
+    const config = parseConfig({ mode: 'local', userIdPattern: '^[a-z+]{1,5}$', userIdRule: '1–5 small letters or +' });
+    expect(config.mode === 'local' && config.userIds.description).toBe('1–5 small letters or +');
+    expect(config.mode === 'local' && config.userIds.pattern.test('a+b')).toBe(true);
+    expect(config.mode === 'local' && config.userIds.pattern.test('abcdef')).toBe(false);
+  });
+
+  it('accepts alice+test with the default rule, as the server does', () => {
+    expect(defaultUserIds.pattern.test('alice+test')).toBe(true);
+    expect(defaultUserIds.pattern.test('a'.repeat(129))).toBe(false);
+    expect(defaultUserIds.pattern.test('a#b')).toBe(false);
   });
 
   it('derives the Cognito issuer from region and user pool', () => {
@@ -60,6 +75,7 @@ describe('parseConfig', () => {
     [{ mode: 'local', apiBasePath: 'https://elsewhere.example/api' }, /same-origin/],
     [{ mode: 'local', apiBasePath: '//elsewhere.example/api' }, /same-origin/],
     [{ mode: 'other' }, /unknown mode/],
+    [{ mode: 'local', userIdPattern: '[' }, /userIdPattern/],
     [[], /object/],
   ])('rejects %j with a message naming the problem', (raw, message) => {
     expect(() => parseConfig(raw)).toThrow(ConfigError);
@@ -70,7 +86,7 @@ describe('parseConfig', () => {
 describe('loadConfig', () => {
   it('falls back to local mode when the server has no config.json', async () => {
     const config = await loadConfig(() => Promise.resolve(new Response('', { status: 404 })));
-    expect(config).toEqual({ mode: 'local', apiBasePath: '/api' });
+    expect(config).toEqual({ mode: 'local', apiBasePath: '/api', userIds: defaultUserIds });
   });
 
   it('explains an unreachable server', async () => {

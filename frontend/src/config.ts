@@ -1,7 +1,7 @@
 /**
  * Runtime configuration, read from `/config.json` so one build serves any stack.
  *
- * Local mode (the backend in development):  { "mode": "local", "apiBasePath": "/api" }
+ * Local mode (the backend in development):  { "mode": "local", "apiBasePath": "/api", "userIdPattern", "userIdRule" }
  * Deployed mode (written by the CDK stack): { "region", "userPoolId", "userPoolClientId", "cognitoDomain", "apiBasePath" }
  *
  * Deployed mode also accepts two optional keys so the sign-in flow can be tested against a local OIDC provider:
@@ -11,7 +11,22 @@
 export interface LocalConfig {
   mode: 'local';
   apiBasePath: string;
+  /** The server's one user-id rule (src/ChatBot.Api/Identity/UserIds.cs), which the user switcher applies before sending. */
+  userIds: UserIdRule;
 }
+
+export interface UserIdRule {
+  pattern: RegExp;
+  /** The rule in words, shown when a name doesn't fit. */
+  description: string;
+}
+
+/**
+ * The rule for a server too old to send it in config.json. The API tests keep these two strings equal to the server's
+ * (UserIdRuleTests), so both ends of a current install always agree.
+ */
+export const DefaultUserIdPattern = '^[A-Za-z0-9._@+-]{1,128}$';
+export const DefaultUserIdRule = '1–128 letters, digits, or . _ @ + -';
 
 export interface CognitoConfig {
   mode: 'cognito';
@@ -44,7 +59,7 @@ export async function loadConfig(fetcher: typeof fetch = fetch): Promise<AppConf
 
   if (response.status === 404) {
     // A backend without config.json is a local development server from before config.json existed.
-    return { mode: 'local', apiBasePath: '/api' };
+    return { mode: 'local', apiBasePath: '/api', userIds: userIdRule({}) };
   }
 
   if (!response.ok) {
@@ -70,7 +85,7 @@ export function parseConfig(raw: unknown): AppConfig {
   const apiBasePath = normalizeBasePath(optionalString(value, 'apiBasePath') ?? '/api');
 
   if (value.mode === 'local') {
-    return { mode: 'local', apiBasePath };
+    return { mode: 'local', apiBasePath, userIds: userIdRule(value) };
   }
 
   if (value.mode !== undefined && value.mode !== 'cognito') {
@@ -104,6 +119,17 @@ export function parseConfig(raw: unknown): AppConfig {
     cognitoDomain: domain ? checkUrl(domain, 'cognitoDomain').replace(/\/+$/, '') : null,
     scope,
   };
+}
+
+function userIdRule(value: Record<string, unknown>): UserIdRule {
+  const source = optionalString(value, 'userIdPattern') ?? DefaultUserIdPattern;
+  let pattern: RegExp;
+  try {
+    pattern = new RegExp(source);
+  } catch {
+    throw new ConfigError('/config.json has a "userIdPattern" that is not a regular expression.');
+  }
+  return { pattern, description: optionalString(value, 'userIdRule') ?? DefaultUserIdRule };
 }
 
 function requiredString(value: Record<string, unknown>, key: string): string {

@@ -15,7 +15,7 @@ async function start(): Promise<void> {
 
   let auth: Auth;
   if (config.mode === 'local') {
-    auth = new LocalAuth();
+    auth = new LocalAuth(config.userIds);
   } else {
     // Only deployed mode pays for the OIDC client.
     const { startCognito } = await import('./auth/cognito');

@@ -96,7 +96,7 @@ public sealed class ApiFunction : Construct
             ["Auth__Mode"] = "ApiGateway",
             ["Storage__Provider"] = "DynamoDb",
             ["Storage__DynamoDb__TableName"] = props.Table.TableName,
-            ["Storage__DynamoDb__CursorKey"] = CursorKey.GetResponseField("RandomPassword"),
+            ["Storage__DynamoDb__CursorKey"] = DeployTimeSecret.Value(CursorKey),
         };
         foreach (var (key, value) in props.Backend.Environment)
         {
@@ -144,6 +144,8 @@ public sealed class ApiFunction : Construct
             ReservedConcurrentExecutions = props.ReservedConcurrency,
             LogGroup = LogGroup,
             LoggingFormat = LoggingFormat.JSON,
+            // X-Ray traces of each invocation, joined to API Gateway's; the role gets X-Ray's write-only actions.
+            Tracing = Tracing.ACTIVE,
             Vpc = props.Network?.Vpc,
             VpcSubnets = props.Network?.Subnets,
             SecurityGroups = props.Network is null ? null : [props.Network.FunctionSecurityGroup],
@@ -154,8 +156,8 @@ public sealed class ApiFunction : Construct
             ? new Alias(this, "Live", new AliasProps { AliasName = LiveAliasName, Version = Function.CurrentVersion })
             : Function;
 
-        // DynamoDB: read and write this table and its indexes, nothing else.
-        props.Table.GrantReadWriteData(Function);
+        // DynamoDB: the operations the store calls, on this table and its indexes, nothing else.
+        props.Table.Grant(Function, ConversationTable.DataActions);
 
         // Bedrock: invoke the one configured model (and, for an inference profile, where it routes).
         if (props.Backend.Bedrock is { } bedrock)
@@ -188,10 +190,18 @@ public sealed class ApiFunction : Construct
                 "AWSLambdaBasicExecutionRole (write own logs) and AWSLambdaVPCAccessExecutionRole (manage the function's ENIs, " +
                 "which allows no resource-level scoping) are the AWS-maintained minimum for a function in a VPC.",
                 managed + "AWSLambdaBasicExecutionRole", managed + "AWSLambdaVPCAccessExecutionRole"));
-        Nag.Suppress(Function.Role!.Node.FindChild("DefaultPolicy"), new NagRule(
-            "AwsSolutions-IAM5",
-            "The grant covers this table's own indexes (LSI1, GSI1) for Query; index ARNs are table/<name>/index/<index>.",
-            "Resource::<" + stack.GetLogicalId((CfnElement)props.Table.Node.DefaultChild!) + ".Arn>/index/*"));
+        Nag.Suppress(Function.Role!.Node.FindChild("DefaultPolicy"),
+            new NagRule(
+                "AwsSolutions-IAM5",
+                "The grant covers this table's own indexes (LSI1, GSI1) for Query; index ARNs are table/<name>/index/<index>.",
+                "Resource::<" + stack.GetLogicalId((CfnElement)props.Table.Node.DefaultChild!) + ".Arn>/index/*"),
+            new NagRule(
+                "AwsSolutions-IAM5",
+                "Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions.",
+                "Resource::*"));
+        Nag.Suppress(Function, new NagRule("Serverless-LambdaDLQ",
+            "API Gateway invokes the function synchronously and gets every failure as the response; a dead-letter queue only " +
+            "receives failed asynchronous invocations, and there are none."));
     }
 
     public Function Function { get; }
@@ -205,58 +215,18 @@ public sealed class ApiFunction : Construct
     public AwsCustomResource CursorKey { get; }
 
     /// <summary>
-    /// The key that signs list cursors, which every instance must share. It is drawn once, at deploy time, by CDK's
-    /// AwsCustomResource provider (a zip asset, no Docker) calling Secrets Manager's GetRandomPassword, which stores
-    /// nothing, and reaches the function through its environment (encrypted at rest by Lambda): the function makes no call
+    /// The key that signs list cursors, which every instance must share. It is drawn once, at deploy time
+    /// (<see cref="DeployTimeSecret"/>), and reaches the function through its environment (encrypted at rest by Lambda): the function makes no call
     /// at startup, so the full profile needs no Secrets Manager endpoint (~$15/month) and the minimal profile pays nothing
     /// while idle, where a stored secret would add $0.40/month. The cursor only guards against tampering with a page
     /// position; every read is scoped to the caller's own keys whatever the cursor says, so this key does not warrant a
     /// stored, rotated secret.
     /// <para>
-    /// The same call runs on update, because an update without a call returns no value. So the key is redrawn only when
-    /// this resource's own properties change (say, with a CDK upgrade). Cursors live only in an open page, so the cost is
-    /// that a "load more" issued before the redraw fails with 400 until the page lists again from the top.
+    /// Cursors live only in an open page, so a redraw costs a "load more" issued before it a 400, until the page lists
+    /// again from the top.
     /// </para>
     /// </summary>
-    private AwsCustomResource GenerateCursorKey()
-    {
-        var draw = new AwsSdkCall
-        {
-            Service = "SecretsManager",
-            Action = "getRandomPassword",
-            Parameters = new Dictionary<string, object>
-            {
-                ["PasswordLength"] = CursorKeyLength,
-                // Letters and digits only: a subset of the base64 alphabet, so the password is the base64 key itself.
-                ["ExcludePunctuation"] = true,
-                ["IncludeSpace"] = false,
-            },
-            PhysicalResourceId = PhysicalResourceId.Of("cursor-key"),
-            OutputPaths = ["RandomPassword"],
-            // Keep the key out of the provider function's logs.
-            Logging = Logging.WithDataHidden(),
-        };
-
-        var key = new AwsCustomResource(this, "CursorKey", new AwsCustomResourceProps
-        {
-            ResourceType = "Custom::CursorKey",
-            OnCreate = draw,
-            OnUpdate = draw,
-            Policy = AwsCustomResourcePolicy.FromStatements(
-            [
-                // secretsmanager:GetRandomPassword supports no resource-level permissions: "*" is the only valid resource.
-                new PolicyStatement(new PolicyStatementProps { Actions = ["secretsmanager:GetRandomPassword"], Resources = ["*"] }),
-            ]),
-            InstallLatestAwsSdk = false,
-        });
-
-        Nag.Suppress(key.Node.FindChild("CustomResourcePolicy"), new NagRule(
-            "AwsSolutions-IAM5",
-            "secretsmanager:GetRandomPassword has no resource-level permissions; AWS accepts only Resource \"*\" for it.",
-            "Resource::*"));
-
-        return key;
-    }
+    private AwsCustomResource GenerateCursorKey() => DeployTimeSecret.Draw(this, "CursorKey", "Custom::CursorKey", "cursor-key", CursorKeyLength);
 }
 
 /// <summary>

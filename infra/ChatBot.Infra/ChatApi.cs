@@ -24,10 +24,21 @@ public sealed class ChatApiProps
 /// forwards the verified claims in the request context, which the Lambda Web Adapter hands to the app as the
 /// <c>x-amzn-request-context</c> header (see docs/decisions/0005-identity-from-api-gateway.md).
 /// Every integration streams (REST API response streaming), so tokens reach the browser as they are generated.
+/// <para>
+/// Only CloudFront gets through: every method requires an API key that only CloudFront sends (an origin custom header,
+/// <see cref="OriginKey"/>), so a direct call to the execute-api URL, which would skip CloudFront's security headers and
+/// any web ACL, is a 403 before the authorizer or the function runs (docs/decisions/0009-api-reachable-only-through-cloudfront.md).
+/// </para>
 /// </summary>
 public sealed class ChatApi : Construct
 {
     public const string StageName = "prod";
+
+    /// <summary>The header CloudFront adds to every /api request, and API Gateway checks against the key.</summary>
+    public const string OriginKeyHeader = "x-api-key";
+
+    /// <summary>About 262 bits: the key is a bearer credential for reaching the API at all.</summary>
+    public const int OriginKeyLength = 44;
 
     public ChatApi(Construct scope, string id, ChatApiProps props) : base(scope, id)
     {
@@ -57,6 +68,8 @@ public sealed class ChatApi : Construct
                 LoggingLevel = MethodLoggingLevel.ERROR,
                 DataTraceEnabled = false,
                 MetricsEnabled = false,
+                // X-Ray: each request's path through API Gateway and the function, for latency and failure analysis.
+                TracingEnabled = true,
             },
         });
 
@@ -78,13 +91,30 @@ public sealed class ChatApi : Construct
         HealthMethod = api.AddResource("health").AddMethod("GET", integration, new MethodOptions
         {
             AuthorizationType = AuthorizationType.NONE,
+            ApiKeyRequired = true,
         });
         ProxyMethod = api.AddResource("{proxy+}").AddMethod("ANY", integration, new MethodOptions
         {
             AuthorizationType = AuthorizationType.COGNITO,
             Authorizer = Authorizer,
             AuthorizationScopes = [UserDirectory.ApiScope],
+            ApiKeyRequired = true,
         });
+
+        // The key CloudFront sends; drawn at deploy time, so it is in no template or repository.
+        OriginKeyDraw = DeployTimeSecret.Draw(this, "OriginKeyValue", "Custom::ApiOriginKey", "api-origin-key", OriginKeyLength);
+        OriginKey = DeployTimeSecret.Value(OriginKeyDraw);
+        var key = RestApi.AddApiKey("OriginKey", new ApiKeyOptions
+        {
+            Description = "Sent by CloudFront only: the API answers no one else",
+            Value = OriginKey,
+        });
+        var plan = RestApi.AddUsagePlan("CloudFrontOnly", new UsagePlanProps
+        {
+            Description = "CloudFront's key; the stage's own throttling applies",
+            ApiStages = [new UsagePlanPerApiStage { Api = RestApi, Stage = RestApi.DeploymentStage }],
+        });
+        plan.AddApiKey(key);
 
         StreamResponses(HealthMethod, props.Function);
         StreamResponses(ProxyMethod, props.Function);
@@ -98,7 +128,7 @@ public sealed class ChatApi : Construct
                 "Every route is a Lambda proxy; the app validates each request and answers 400 ProblemDetails without storing anything."));
         Nag.Suppress(RestApi.DeploymentStage,
             new NagRule("AwsSolutions-APIG3",
-                "No WAF (from ~$6/month): the stage is throttled, every data route needs a Cognito token, and CloudFront is the public entry."));
+                "The stage answers only CloudFront (API key origin header), where -c waf=true puts the web ACL; it is also throttled, and every data route needs a Cognito token."));
         var cloudWatchRole = RestApi.Node.TryFindChild("CloudWatchRole");
         if (cloudWatchRole is not null)
         {
@@ -113,6 +143,11 @@ public sealed class ChatApi : Construct
 
     public RestApi RestApi { get; }
     public CognitoUserPoolsAuthorizer Authorizer { get; }
+
+    /// <summary>The API key value CloudFront must send in <see cref="OriginKeyHeader"/> (a deploy-time reference).</summary>
+    public string OriginKey { get; }
+
+    public Amazon.CDK.CustomResources.AwsCustomResource OriginKeyDraw { get; }
     public Method HealthMethod { get; }
     public Method ProxyMethod { get; }
     public LogGroup AccessLogs { get; }

@@ -97,6 +97,9 @@ public sealed record DeploymentSettings
         ["logRetentionDays"] = "CloudWatch Logs retention in days (default 30)",
         ["cacheMaxDataGb"] = "ElastiCache Serverless data storage cap in GB (default 1)",
         ["cacheMaxEcpuPerSecond"] = "ElastiCache Serverless ECPU per second cap (default 5000)",
+        ["mfa"] = "optional (default: each user may turn on TOTP) | required (every user sets up TOTP at first sign-in)",
+        ["threatProtection"] = "true (default: Cognito Plus plan, $0.02 per monthly active user) | false (Essentials plan, no threat protection)",
+        ["waf"] = "true puts an AWS WAF web ACL (managed common rules + per-IP rate limit, about $7/month) in front of CloudFront (default false)",
     };
 
     /// <summary>CloudWatch Logs accepts only these retentions (CDK's enum members are not day counts).</summary>
@@ -150,6 +153,15 @@ public sealed record DeploymentSettings
     public RetentionDays LogRetention => Retentions[LogRetentionDays];
     public required int CacheMaxDataGb { get; init; }
     public required int CacheMaxEcpuPerSecond { get; init; }
+
+    /// <summary>mfa=required: every user must set up TOTP.</summary>
+    public bool MfaRequired { get; init; }
+
+    /// <summary>Cognito threat protection (Plus plan); see UserDirectory.</summary>
+    public bool ThreatProtection { get; init; } = true;
+
+    /// <summary>waf=true: a web ACL in front of CloudFront (WebFirewallStack, in us-east-1).</summary>
+    public bool Waf { get; init; }
 
     public bool IsFull => Profile == DeploymentProfile.Full;
 
@@ -343,6 +355,10 @@ public sealed record DeploymentSettings
         var cacheGb = reader.Int("cacheMaxDataGb", 1, 1, 5000);
         var cacheEcpu = reader.Int("cacheMaxEcpuPerSecond", 5000, 1000, 15_000_000);
 
+        var mfaRequired = reader.Choice("mfa", "optional", ["optional", "required"]) == "required";
+        var threatProtection = reader.Bool("threatProtection", true);
+        var waf = reader.Bool("waf", false);
+
         if (errors.Count > 0)
         {
             throw new DeploymentSettingsException(errors);
@@ -373,6 +389,9 @@ public sealed record DeploymentSettings
             LogRetentionDays = retention,
             CacheMaxDataGb = cacheGb,
             CacheMaxEcpuPerSecond = cacheEcpu,
+            MfaRequired = mfaRequired,
+            ThreatProtection = threatProtection,
+            Waf = waf,
         };
     }
 

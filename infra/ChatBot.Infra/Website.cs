@@ -17,6 +17,12 @@ public sealed class WebsiteProps
 
     /// <summary>DESTROY also empties the bucket on delete; RETAIN keeps it (and its files).</summary>
     public required RemovalPolicy RemovalPolicy { get; init; }
+
+    /// <summary>The API key CloudFront sends to the API, which answers no one else (see <see cref="ChatApi"/>).</summary>
+    public required string ApiOriginKey { get; init; }
+
+    /// <summary>The ARN of a web ACL in front of the distribution (<c>waf=true</c>), or null for none.</summary>
+    public string? WebAclArn { get; init; }
 }
 
 /// <summary>
@@ -94,6 +100,7 @@ public sealed class Website : Construct
             PriceClass = PriceClass.PRICE_CLASS_100,
             HttpVersion = HttpVersion.HTTP2_AND_3,
             EnableIpv6 = true,
+            WebAclId = props.WebAclArn,
             DefaultBehavior = new BehaviorOptions
             {
                 Origin = S3BucketOrigin.WithOriginAccessControl(Bucket),
@@ -111,7 +118,12 @@ public sealed class Website : Construct
                 ["/api/*"] = new BehaviorOptions
                 {
                     // The stage is the origin path, so /api/x reaches the API's /api/x resource.
-                    Origin = new RestApiOrigin(props.Api, new RestApiOriginProps { ReadTimeout = ApiReadTimeout }),
+                    Origin = new RestApiOrigin(props.Api, new RestApiOriginProps
+                    {
+                        ReadTimeout = ApiReadTimeout,
+                        // Replaces any viewer-sent header of the same name, so only CloudFront's value reaches the API.
+                        CustomHeaders = new Dictionary<string, string> { [ChatApi.OriginKeyHeader] = props.ApiOriginKey },
+                    }),
                     AllowedMethods = AllowedMethods.ALLOW_ALL,
                     ViewerProtocolPolicy = ViewerProtocolPolicy.HTTPS_ONLY,
                     CachePolicy = CachePolicy.CACHING_DISABLED,
@@ -125,14 +137,18 @@ public sealed class Website : Construct
             },
         });
 
-        Nag.Suppress(Distribution,
-            new NagRule("AwsSolutions-CFR1", "ChatBot serves its users wherever they are; access is controlled by Cognito sign-in, not geography."),
-            new NagRule("AwsSolutions-CFR2",
-                "No WAF (from ~$6/month): the API is throttled and authenticated, the static site is read-only. Add a web ACL for public, high-traffic deployments."),
-            new NagRule("AwsSolutions-CFR3",
+        NagRule[] findings =
+        [
+            new("AwsSolutions-CFR1", "ChatBot serves its users wherever they are; access is controlled by Cognito sign-in, not geography."),
+            new("AwsSolutions-CFR3",
                 "Standard logs would need a log bucket with ACLs; API calls are already logged by API Gateway access logs, and the site is static."),
-            new NagRule("AwsSolutions-CFR4",
-                "The default *.cloudfront.net certificate cannot pin a minimum TLS version; with a custom domain, set TLSv1.2_2021."));
+            new("AwsSolutions-CFR4",
+                "The default *.cloudfront.net certificate cannot pin a minimum TLS version; with a custom domain, set TLSv1.2_2021."),
+        ];
+        Nag.Suppress(Distribution, props.WebAclArn is not null
+            ? findings
+            : [.. findings, new("AwsSolutions-CFR2",
+                "Deployed without -c waf=true (a web ACL costs about $7/month): the API is throttled and authenticated, the static site is read-only.")]);
     }
 
     public Bucket Bucket { get; }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the cdk-nag AwsSolutions rule pack over the CloudFormation templates that the C# CDK app synthesized.
+// Runs the cdk-nag AwsSolutions and Serverless rule packs over the CloudFormation templates that the C# CDK app synthesized.
 //
 // The C# cdk-nag package isn't available, so this loads each stack template from a cloud assembly (cdk.out) into a
 // TypeScript Stack with CfnInclude, turns the suppressions written in C# as resource metadata
@@ -13,7 +13,9 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { App, Stack, CfnResource } = require('aws-cdk-lib');
 const { CfnInclude } = require('aws-cdk-lib/cloudformation-include');
-const { AwsSolutionsChecks } = require('cdk-nag');
+const { AwsSolutionsChecks, ServerlessChecks } = require('cdk-nag');
+
+const packs = [AwsSolutionsChecks, ServerlessChecks];
 
 function stackTemplates(assemblyDir) {
   const manifestPath = path.join(assemblyDir, 'manifest.json');
@@ -56,10 +58,10 @@ function checkTemplate({ name, file }) {
   const stack = new Stack(app, name);
   const template = new CfnInclude(stack, 'Template', { templateFile: file });
   const suppressions = suppressionsByPath(template);
-  const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(stack);
+  const violations = packs.flatMap((Pack) => new Pack(undefined, { verbose: true }).validateScope(stack).violations);
   let suppressed = 0;
   const findings = [];
-  for (const violation of report.violations) {
+  for (const violation of violations) {
     if (violation.severity !== 'error' && violation.severity !== 'warning') continue;
     const open = violation.violatingResources.filter((r) => !isSuppressed(suppressions.get(r.constructPath), violation.ruleName));
     suppressed += violation.violatingResources.length - open.length;
@@ -80,11 +82,11 @@ function main(dirs) {
       const relative = path.relative(process.cwd(), stack.file);
       const where = relative.startsWith('..') ? stack.file : relative;
       if (findings.length === 0) {
-        console.log(`cdk-nag AwsSolutions: ${where}: clean (${resources} resources checked, ${suppressed} findings suppressed with a reason)`);
+        console.log(`cdk-nag AwsSolutions+Serverless: ${where}: clean (${resources} resources checked, ${suppressed} findings suppressed with a reason)`);
         continue;
       }
       failed += findings.length;
-      console.log(`cdk-nag AwsSolutions: ${where}: ${findings.length} unsuppressed finding(s)`);
+      console.log(`cdk-nag AwsSolutions+Serverless: ${where}: ${findings.length} unsuppressed finding(s)`);
       for (const finding of findings) {
         console.log(`  [${finding.severity}] ${finding.ruleName}: ${finding.description}`);
         for (const resource of finding.violatingResources) {

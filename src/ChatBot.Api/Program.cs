@@ -20,6 +20,7 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseHostFiltering();
 app.UseAuthentication();
 app.UseAuthorization();
 

@@ -32,17 +32,38 @@ public sealed class ApiGatewayModeTests
         Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync($"/api/conversations/{conversation.Id}")).StatusCode);
     }
 
-    [Theory]
-    [InlineData("")]
-    [InlineData("not json")]
-    [InlineData("""{"authorizer":{}}""")]
-    [InlineData("""{"authorizer":{"claims":{"sub":"has#hash"}}}""")]
-    public async Task MissingOrUnusableContext_Is401(string context)
+    [Fact]
+    public async Task NoContext_Is401_ThatSaysHowToSignIn()
     {
         using var app = CreateApp();
-        var client = context.Length == 0 ? app.CreateClient() : ClientWithContext(app, context);
 
-        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/conversations")).StatusCode);
+        var problem = await Problems.AssertUnauthorizedAsync(await app.CreateClient().GetAsync("/api/conversations"), bearerError: false);
+
+        Assert.Contains("Sign in", problem.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("[]")]
+    [InlineData("\"x\"")]
+    [InlineData("null")]
+    [InlineData("42")]
+    [InlineData("""{"authorizer":[]}""")]
+    [InlineData("""{"authorizer":"x"}""")]
+    [InlineData("""{"authorizer":{}}""")]
+    [InlineData("""{"authorizer":{"claims":[]}}""")]
+    [InlineData("""{"authorizer":{"claims":{"sub":5}}}""")]
+    [InlineData("""{"authorizer":{"claims":{"sub":""}}}""")]
+    [InlineData("""{"authorizer":{"claims":{"sub":"has#hash"}}}""")]
+    [InlineData("""{"authorizer":{"claims":{"sub":"has space"}}}""")]
+    public async Task MalformedContext_Is401_WithADetail_OnEveryRoute(string context)
+    {
+        using var app = CreateApp();
+        var client = ClientWithContext(app, context);
+
+        var problem = await Problems.AssertUnauthorizedAsync(await client.GetAsync("/api/conversations"), bearerError: true);
+        Assert.Contains("API Gateway's request context", problem.Detail, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/health")).StatusCode);
     }
 
     [Fact]
@@ -137,6 +158,27 @@ public sealed class StartupGuardTests
         var (exitCode, output) = await RunApiAsync(new Dictionary<string, string> { ["Auth__Mode"] = "ApiGateway" }, "--urls", "http://127.0.0.1:0");
 
         Assert.NotEqual(0, exitCode);
-        Assert.Contains("only works on AWS Lambda", output, StringComparison.Ordinal);
+        Assert.Contains("ChatBot cannot start: Auth:Mode=ApiGateway only works on AWS Lambda", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ApiGatewayMode_WithOnlyAFunctionName_RefusesToStart()
+    {
+        // Anyone can set a function name; only the Lambda runtime provides its runtime API endpoint.
+        var (exitCode, output) = await RunApiAsync(
+            new Dictionary<string, string> { ["Auth__Mode"] = "ApiGateway", ["AWS_LAMBDA_FUNCTION_NAME"] = "chatbot-api" }, "--urls", "http://127.0.0.1:0");
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("AWS_LAMBDA_RUNTIME_API is not set", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ApiGatewayMode_BoundBeyondLoopback_RefusesToStart()
+    {
+        var (exitCode, output) = await RunApiAsync(
+            new Dictionary<string, string> { ["Auth__Mode"] = "ApiGateway", ["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:9001" }, "--urls", "http://0.0.0.0:0");
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("ChatBot cannot start: Auth:Mode=ApiGateway trusts the x-amzn-request-context header, so it only listens on loopback", output, StringComparison.Ordinal);
     }
 }

@@ -170,14 +170,24 @@ public sealed class ConversationsApiTests : IClassFixture<SharedApp>
     [Theory]
     [InlineData("bad user")]
     [InlineData("a#b")]
-    public async Task DevelopmentUserHeader_WithUnsafeCharacters_IsRefused(string user)
+    [InlineData("ümlaut")]
+    public async Task DevelopmentUserHeader_WithUnsafeCharacters_Is401_ThatStatesTheRule(string user)
     {
         var client = _app.CreateClient();
-        client.DefaultRequestHeaders.Add("X-ChatBot-User", user);
+        client.DefaultRequestHeaders.TryAddWithoutValidation("X-ChatBot-User", user);
 
-        var response = await client.GetAsync("/api/conversations");
+        var problem = await Problems.AssertUnauthorizedAsync(await client.GetAsync("/api/conversations"), bearerError: true);
 
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains(Identity.UserIds.Rule, problem.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("alice+test")]
+    [InlineData("bob@example.com")]
+    [InlineData("carol.o-neil_2")]
+    public async Task DevelopmentUserHeader_WithinTheRule_IsAccepted(string user)
+    {
+        Assert.Equal(HttpStatusCode.OK, (await _app.ClientFor(user).GetAsync("/api/conversations")).StatusCode);
     }
 
     internal static async Task<Microsoft.AspNetCore.Mvc.ProblemDetails> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status)

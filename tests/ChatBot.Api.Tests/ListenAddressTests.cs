@@ -19,11 +19,13 @@ public sealed class ListenAddressTests
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
             var deadline = DateTime.UtcNow.AddSeconds(60);
             HttpStatusCode? status = null;
+            HttpResponseMessage? response = null;
             while (status is null && !process.HasExited && DateTime.UtcNow < deadline)
             {
                 try
                 {
-                    status = (await http.GetAsync(new Uri($"{url}/api/health"))).StatusCode;
+                    response = await http.GetAsync(new Uri($"{url}/api/health"));
+                    status = response.StatusCode;
                 }
                 catch (HttpRequestException)
                 {
@@ -32,6 +34,8 @@ public sealed class ListenAddressTests
             }
 
             Assert.True(status == HttpStatusCode.OK, $"No answer on {url}; the app wrote: {(process.HasExited ? await errors : "(still running)")}");
+            // Kestrel names itself unless told not to; the app tells nobody what it runs on.
+            Assert.Empty(response!.Headers.Server);
         }
         finally
         {

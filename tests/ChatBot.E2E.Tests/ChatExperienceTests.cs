@@ -91,7 +91,7 @@ public sealed class ChatExperienceTests(E2EFixture fixture) : BrowserTest(fixtur
         await Expect(answer.First).ToHaveAttributeAsync("data-status", "failed");
         await Expect(answer.First.GetByTestId("message-flag")).ToContainTextAsync("Failed");
         var error = page.GetByTestId("chat-error");
-        await Expect(error).ToContainTextAsync("The scripted model went away.");
+        await Expect(error).ToContainTextAsync("The model did not answer. Try again shortly.");
 
         await error.GetByRole(AriaRole.Button, new() { Name = "Retry" }).ClickAsync();
 

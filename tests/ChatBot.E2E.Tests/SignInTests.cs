@@ -26,11 +26,11 @@ public sealed class SignInFixture : IAsyncLifetime
                 ["Auth:Mode"] = "Jwt",
                 ["Auth:Jwt:Authority"] = Provider.Issuer,
                 ["Auth:Jwt:Audience"] = LocalOidcProvider.ClientId,
+                // The provider is plain HTTP on loopback; a real issuer is HTTPS and needs no switch.
+                ["Auth:Jwt:AllowHttpOnLoopback"] = "true",
             },
             services => services.Configure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, options =>
             {
-                // The provider is plain HTTP on loopback; a real issuer is HTTPS and keeps the default.
-                options.RequireHttpsMetadata = false;
                 // Lifetimes are checked to the second, so a test can have a token expire without waiting minutes.
                 options.TokenValidationParameters.ClockSkew = TimeSpan.Zero;
             }));

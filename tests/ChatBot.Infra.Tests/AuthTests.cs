@@ -53,7 +53,6 @@ public sealed class AuthTests(SynthFixture fixture)
         Assert.Equal([site + "/", site], Cfn.RenderList(client["LogoutURLs"]));
         Assert.Equal(["COGNITO"], Cfn.RenderList(client["SupportedIdentityProviders"]));
         Assert.Equal("ENABLED", client["PreventUserExistenceErrors"]!.GetValue<string>());
-        Assert.Equal(30 * 24 * 60, client["RefreshTokenValidity"]!.GetValue<int>());
         Assert.Equal("minutes", client["TokenValidityUnits"]!["RefreshToken"]!.GetValue<string>());
     }
 

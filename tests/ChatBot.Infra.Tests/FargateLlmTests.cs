@@ -97,7 +97,7 @@ public sealed class FargateLlmTests(SynthFixture fixture)
             synthesis.Template.ResourceCountIs("AWS::EC2::VPCEndpoint", 1);
             var actions = Cfn.StatementsForRole(synthesis, Cfn.LogicalId(synthesis.Stack, synthesis.Stack.Backend.Function.Role!))
                 .SelectMany(st => Cfn.RenderList(st["Action"])).ToList();
-            Assert.All(actions, a => Assert.StartsWith("dynamodb:", a, StringComparison.Ordinal));
+            Assert.All(actions.Where(a => !a.StartsWith("xray:", StringComparison.Ordinal)), a => Assert.StartsWith("dynamodb:", a, StringComparison.Ordinal));
         }
     }
 

@@ -7,10 +7,20 @@ public sealed class IamTests(SynthFixture fixture)
 {
     private static readonly string[] TableActions =
     [
-        "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem",
-        "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
-        "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem",
+        "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
     ];
+
+    [Fact]
+    public void TableActions_AreExactlyTheOperationsTheStoreCalls()
+    {
+        // The store's calls on its IAmazonDynamoDB client; creating the table is for emulators only (Storage:DynamoDb:CreateTable).
+        var source = File.ReadAllText(Path.Combine(ChatBotApp.FindRepositoryRoot()!, "src", "ChatBot.Storage.DynamoDb", "DynamoDbConversationStore.cs"));
+        var calls = System.Text.RegularExpressions.Regex.Matches(source, @"_client\.(\w+)Async\(")
+            .Select(m => "dynamodb:" + m.Groups[1].Value)
+            .ToHashSet();
+
+        Assert.Equal(calls.Order(), ChatBot.Infra.ConversationTable.DataActions.Order());
+    }
 
     [Fact]
     public void FunctionRole_Full_CanUseItsTableAndOneBedrockModel_Exactly()
@@ -19,6 +29,7 @@ public sealed class IamTests(SynthFixture fixture)
         var table = Cfn.LogicalId(fixture.Full.Stack, fixture.Full.Stack.Table.Table);
 
         Assert.Equal(2, statements.Count);
+        AssertStatement(TracingStatement(fixture.Full), ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"]);
         AssertStatement(statements[0], TableActions, ["${" + table + ".Arn}", "${" + table + ".Arn}/index/*"]);
         AssertStatement(statements[1],
             ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
@@ -74,10 +85,14 @@ public sealed class IamTests(SynthFixture fixture)
                 .SelectMany(s => Cfn.RenderList(s!["Action"]))
                 .ToHashSet();
 
-            // DescribePrefixLists (our deploy-time lookup), GetRandomPassword (the deploy-time cursor key) and CloudFront
-            // invalidations (CDK's BucketDeployment) support no resource-level permissions.
+            // DescribePrefixLists (our deploy-time lookup), GetRandomPassword (the deploy-time keys), X-Ray's trace
+            // uploads and CloudFront invalidations (CDK's BucketDeployment) support no resource-level permissions.
             Assert.Subset(
-                new HashSet<string> { "ec2:DescribePrefixLists", "secretsmanager:GetRandomPassword", "cloudfront:CreateInvalidation", "cloudfront:GetInvalidation" },
+                new HashSet<string>
+                {
+                    "ec2:DescribePrefixLists", "secretsmanager:GetRandomPassword", "cloudfront:CreateInvalidation", "cloudfront:GetInvalidation",
+                    "xray:PutTraceSegments", "xray:PutTelemetryRecords",
+                },
                 wildcardActions);
             Assert.DoesNotContain(wildcardActions, a => a.EndsWith(":*", StringComparison.Ordinal) || a == "*");
         }
@@ -96,7 +111,13 @@ public sealed class IamTests(SynthFixture fixture)
     private static string RoleId(Synthesis synthesis) =>
         Cfn.LogicalId(synthesis.Stack, synthesis.Stack.Backend.Function.Role!);
 
-    private static List<JsonObject> FunctionStatements(Synthesis synthesis) => Cfn.StatementsForRole(synthesis, RoleId(synthesis)).ToList();
+    /// <summary>The function's own grants, without the tracing statement that active X-Ray tracing adds.</summary>
+    private static List<JsonObject> FunctionStatements(Synthesis synthesis) =>
+        Cfn.StatementsForRole(synthesis, RoleId(synthesis)).Where(s => !IsTracing(s)).ToList();
+
+    private static JsonObject TracingStatement(Synthesis synthesis) => Assert.Single(Cfn.StatementsForRole(synthesis, RoleId(synthesis)), IsTracing);
+
+    private static bool IsTracing(JsonObject statement) => Cfn.RenderList(statement["Action"]).All(a => a.StartsWith("xray:", StringComparison.Ordinal));
 
     private static List<string> ManagedPolicies(Synthesis synthesis) =>
         Cfn.RenderList(synthesis.Resources[RoleId(synthesis)]!["Properties"]!["ManagedPolicyArns"]).Order().ToList();

@@ -77,6 +77,7 @@ public sealed class SynthFixture : IDisposable
             ["lambdaMemoryMb"] = "10240",
             ["lambdaStorageMb"] = "2048",
         });
+        MinimalWaf = Synthesize("minimal-waf", new Dictionary<string, object> { ["profile"] = "minimal", ["waf"] = "true" });
     }
 
     public const string MinimalFargateModelUrl = "https://models.example.com/gguf/tiny-chat-q8_0.gguf";
@@ -97,8 +98,11 @@ public sealed class SynthFixture : IDisposable
     public IEnumerable<Synthesis> Fargate => [FullFargate, MinimalFargate];
     public IEnumerable<Synthesis> Lambda => [FullLambda, MinimalLambda];
 
+    /// <summary>minimal with waf=true: a second stack, in us-east-1, holds the web ACL.</summary>
+    public Synthesis MinimalWaf { get; }
+
     /// <summary>Every combination, Bedrock first.</summary>
-    public IEnumerable<Synthesis> All => [Full, Minimal, FullFargate, MinimalFargate, FullLambda, MinimalLambda];
+    public IEnumerable<Synthesis> All => [Full, Minimal, FullFargate, MinimalFargate, FullLambda, MinimalLambda, MinimalWaf];
 
     /// <summary>Context every synth needs: the placeholder folders, plus the test's own overrides.</summary>
     public Dictionary<string, object> Context(IDictionary<string, object>? overrides = null)

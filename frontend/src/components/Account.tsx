@@ -1,8 +1,11 @@
 import { useState } from 'preact/hooks';
-import { isValidDevUser } from '../auth/local';
+import type { UserIdRule } from '../config';
 
-/** Local mode: a "local" badge and the development user, which the server takes from the X-ChatBot-User header. */
-export function LocalAccount({ user, onSwitch }: { user: string; onSwitch: (user: string) => void }) {
+/**
+ * Local mode: a "local" badge and the development user, which the server takes from the X-ChatBot-User header.
+ * Names are checked with the server's own rule (from config.json), so a name accepted here is accepted by the API.
+ */
+export function LocalAccount({ user, rule, onSwitch }: { user: string; rule: UserIdRule; onSwitch: (user: string) => void }) {
   const [value, setValue] = useState(user);
   const [invalid, setInvalid] = useState(false);
 
@@ -12,7 +15,7 @@ export function LocalAccount({ user, onSwitch }: { user: string; onSwitch: (user
       data-testid="user-switcher-form"
       onSubmit={(e) => {
         e.preventDefault();
-        if (!isValidDevUser(value)) {
+        if (!rule.pattern.test(value.trim())) {
           setInvalid(true);
           return;
         }
@@ -36,7 +39,6 @@ export function LocalAccount({ user, onSwitch }: { user: string; onSwitch: (user
           class="dev-user-input"
           data-testid="user-switcher"
           value={value}
-          maxLength={64}
           autocomplete="off"
           spellcheck={false}
           aria-invalid={invalid ? 'true' : undefined}
@@ -49,7 +51,7 @@ export function LocalAccount({ user, onSwitch }: { user: string; onSwitch: (user
       </div>
       {invalid ? (
         <p id="dev-user-error" class="field-error">
-          Use 1–64 letters, digits, or . _ @ + -
+          Use {rule.description}.
         </p>
       ) : null}
     </form>

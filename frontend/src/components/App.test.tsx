@@ -288,6 +288,47 @@ describe('App', () => {
   });
 });
 
+describe('the local user switcher', () => {
+  it("accepts any name the server's rule accepts, such as alice+test", async () => {
+    const server = new FakeServer();
+    server.on('GET', /\/api\/conversations\?/, (request) =>
+      json({ items: [conversation(`c-${request.headers['X-ChatBot-User']}`, `Chat of ${request.headers['X-ChatBot-User']}`)], nextCursor: null }),
+    );
+    renderApp(server, new LocalAuth());
+    await screen.findByTestId('conversation-item');
+
+    const switcher = screen.getByLabelText('Development user') as HTMLInputElement;
+    fireEvent.input(switcher, { target: { value: 'alice+test' } });
+    fireEvent.submit(switcher.form!);
+
+    await waitFor(() => expect(screen.getByTestId('conversation-item').textContent).toContain('Chat of alice+test'));
+  });
+
+  it("refuses a name outside the server's rule, in the rule's own words", async () => {
+    const server = new FakeServer();
+    server.on('GET', /\/api\/conversations\?/, () => json({ items: [], nextCursor: null }));
+    renderApp(server, new LocalAuth({ pattern: /^[a-z]{1,8}$/, description: '1–8 small letters' }));
+
+    const switcher = screen.getByLabelText('Development user') as HTMLInputElement;
+    fireEvent.input(switcher, { target: { value: 'alice+test' } });
+    fireEvent.submit(switcher.form!);
+
+    expect((await screen.findByText(/Use 1–8 small letters/)).textContent).toBe('Use 1–8 small letters.');
+    expect(sessionStorage.getItem('chatbot.devUser')).toBeNull();
+  });
+
+  it("shows the server's reason when it refuses the user, instead of loading forever", async () => {
+    const server = new FakeServer();
+    server.on('GET', /\/api\/conversations\?/, () =>
+      problem(401, 'Sign-in required.', 'The X-ChatBot-User header names a user id the API does not accept.'),
+    );
+    renderApp(server, new LocalAuth());
+
+    expect(await screen.findByText(/names a user id the API does not accept/)).toBeTruthy();
+    expect(screen.queryByText('Loading conversations…')).toBeNull();
+  });
+});
+
 describe('a 401 from the API', () => {
   it('sends the user to sign in again and gives the unsent message back afterwards', async () => {
     const server = new FakeServer();

@@ -78,6 +78,7 @@ export function App({ store, auth }: AppProps) {
       <LocalAccount
         key={user}
         user={user}
+        rule={(auth as LocalAuth).rule}
         onSwitch={(name) => {
           if ((auth as LocalAuth).setUser(name)) {
             // Drafts belong to the previous user's conversations.

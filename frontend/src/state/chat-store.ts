@@ -142,7 +142,9 @@ export class ChatStore {
       const createdMeanwhile = this._state.conversations.filter((c) => this._createdDuringListLoad.has(c.id) && !listed.has(c.id));
       this._set({ conversations: [...createdMeanwhile, ...page.items], nextCursor: page.nextCursor, list: 'ready' });
     } catch (error) {
-      if (seq === this._listSeq && !this._handleUnauthorized(error)) {
+      if (seq === this._listSeq) {
+        // After a 401 the list says why (the server's detail) instead of loading forever; sign-in may follow.
+        this._handleUnauthorized(error);
         this._set({ list: 'error', listError: messageOf(error) });
       }
     }

@@ -109,21 +109,21 @@ public static class ConversationsApi
             TurnStart.Replayed replay when streaming => new ServerSentEventsTurnResult(replay.UserMessage, replay: replay.Answer),
             TurnStart.Replayed replay => TypedResults.Ok(new TurnResult(MessageView.From(replay.UserMessage), MessageView.From(replay.Answer))),
             TurnStart.Started started when streaming => new ServerSentEventsTurnResult(started.Turn.UserMessage, turn: started.Turn),
-            TurnStart.Started started => await CompleteTurnAsync(started.Turn, http.RequestAborted),
+            TurnStart.Started started => await CompleteTurnAsync(started.Turn, http),
             _ => throw new InvalidOperationException($"Unknown turn start {start.GetType().Name}."),
         };
     }
 
-    private static async Task<IResult> CompleteTurnAsync(ChatTurn turn, CancellationToken cancellationToken)
+    private static async Task<IResult> CompleteTurnAsync(ChatTurn turn, HttpContext http)
     {
-        await foreach (var update in turn.StreamAsync(cancellationToken))
+        await foreach (var update in turn.StreamAsync(http.RequestAborted))
         {
             switch (update)
             {
                 case TurnUpdate.Completed completed:
                     return TypedResults.Ok(new TurnResult(MessageView.From(turn.UserMessage), MessageView.From(completed.Answer)));
                 case TurnUpdate.Failed failed:
-                    var problem = ErrorMapping.ToProblem(failed.Error);
+                    var problem = ErrorMapping.ToProblem(failed.Error, http);
                     problem.Extensions["assistant"] = MessageView.From(failed.Answer);
                     return new ProblemWithRetryAfter(problem);
             }

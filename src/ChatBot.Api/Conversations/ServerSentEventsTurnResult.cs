@@ -46,7 +46,7 @@ internal sealed class ServerSentEventsTurnResult(ConversationMessage userMessage
                 // Enumerate to the end even after the client has gone: cancellation stops the model, and the last step stores the answer.
                 await foreach (var update in turn!.StreamAsync(httpContext.RequestAborted).WithCancellation(CancellationToken.None))
                 {
-                    events.Writer.TryWrite(ToEvent(update));
+                    events.Writer.TryWrite(ToEvent(update, httpContext));
                 }
 
                 events.Writer.Complete();
@@ -70,17 +70,17 @@ internal sealed class ServerSentEventsTurnResult(ConversationMessage userMessage
         await model;
     }
 
-    private static (string Name, object Payload) ToEvent(TurnUpdate update) => update switch
+    private static (string Name, object Payload) ToEvent(TurnUpdate update, HttpContext httpContext) => update switch
     {
         TurnUpdate.Delta delta => ("delta", new DeltaEvent(delta.Text)),
         TurnUpdate.Completed completed => ("done", MessageView.From(completed.Answer)),
-        TurnUpdate.Failed failed => ("error", ErrorProblem(failed)),
+        TurnUpdate.Failed failed => ("error", ErrorProblem(failed, httpContext)),
         _ => throw new InvalidOperationException($"Unknown turn update {update.GetType().Name}."),
     };
 
-    private static Microsoft.AspNetCore.Mvc.ProblemDetails ErrorProblem(TurnUpdate.Failed failed)
+    private static Microsoft.AspNetCore.Mvc.ProblemDetails ErrorProblem(TurnUpdate.Failed failed, HttpContext httpContext)
     {
-        var problem = ErrorMapping.ToProblem(failed.Error);
+        var problem = ErrorMapping.ToProblem(failed.Error, httpContext);
         problem.Extensions["assistant"] = MessageView.From(failed.Answer);
         return problem;
     }

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
@@ -8,8 +7,9 @@ namespace ChatBot.Api.Identity;
 
 /// <summary>
 /// Reads the identity that API Gateway's Cognito authorizer already verified. The Lambda Web Adapter forwards the REST API
-/// request context as JSON in the x-amzn-request-context header; its authorizer.claims hold the token's claims. Only API
-/// Gateway can invoke the function, and the app listens on loopback inside the Lambda sandbox, so the header cannot be forged.
+/// request context as JSON in the x-amzn-request-context header; its authorizer.claims hold the token's claims. The mode
+/// starts only inside the Lambda runtime with the app listening on loopback (see IdentityExtensions), where only the
+/// adapter can reach it, so the header cannot come from a client. Anything but the expected shape is a 401, never a 500.
 /// </summary>
 public sealed class ApiGatewayAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
@@ -17,37 +17,40 @@ public sealed class ApiGatewayAuthenticationHandler(
 {
     public const string SchemeName = "ApiGateway";
     public const string RequestContextHeader = "x-amzn-request-context";
+    private const string Source = "API Gateway's request context";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var header = Request.Headers[RequestContextHeader].ToString();
-        if (header.Length == 0)
+        var header = Request.Headers[RequestContextHeader];
+        if (header.Count == 0)
         {
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        string? sub;
+        if (header.Count > 1)
+        {
+            return Task.FromResult(AuthenticateResult.Fail(new IdentityRejectedException($"{Source} was sent more than once.")));
+        }
+
         try
         {
-            using var document = JsonDocument.Parse(header);
-            sub = document.RootElement.TryGetProperty("authorizer", out var authorizer)
-                && authorizer.TryGetProperty("claims", out var claims)
-                && claims.TryGetProperty("sub", out var subElement)
-                && subElement.ValueKind == JsonValueKind.String
-                    ? subElement.GetString()
-                    : null;
+            using var document = JsonDocument.Parse(header.ToString());
+            var sub = Child(Child(Child(document.RootElement, "authorizer"), "claims"), "sub") is { ValueKind: JsonValueKind.String } value
+                ? value.GetString()
+                : null;
+            return Task.FromResult(UserIds.Authenticate(sub, SchemeName, Source));
         }
         catch (JsonException)
         {
-            return Task.FromResult(AuthenticateResult.Fail("The API Gateway request context is not valid JSON."));
+            return Task.FromResult(AuthenticateResult.Fail(new IdentityRejectedException($"{Source} is not valid JSON.")));
         }
-
-        if (!UserIds.IsValid(sub))
-        {
-            return Task.FromResult(AuthenticateResult.Fail("The API Gateway request context carries no usable 'sub' claim."));
-        }
-
-        var identity = new ClaimsIdentity([new Claim("sub", sub!)], SchemeName);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties) =>
+        await UnauthorizedProblem.WriteAsync(Context, "Bearer", (await HandleAuthenticateOnceSafeAsync()).Failure,
+            "This request carries no verified identity. Sign in, then send the access token as 'Authorization: Bearer <token>'.");
+
+    /// <summary>The named property of an object; null for anything else (an array, a string, a missing key).</summary>
+    private static JsonElement? Child(JsonElement? element, string name) =>
+        element is { ValueKind: JsonValueKind.Object } obj && obj.TryGetProperty(name, out var child) ? child : null;
 }

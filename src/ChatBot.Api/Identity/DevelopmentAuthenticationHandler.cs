@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -15,18 +14,11 @@ public sealed class DevelopmentAuthenticationHandler(
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var userId = Request.Headers[UserIds.DevelopmentHeader].ToString();
-        if (userId.Length == 0)
-        {
-            userId = UserIds.DefaultDevelopmentUser;
-        }
-
-        if (!UserIds.IsValid(userId))
-        {
-            return Task.FromResult(AuthenticateResult.Fail(
-                $"{UserIds.DevelopmentHeader} must be 1-128 letters, digits, '-', '_', '.' or '@'."));
-        }
-
-        var identity = new ClaimsIdentity([new Claim("sub", userId)], SchemeName);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+        return Task.FromResult(UserIds.Authenticate(
+            userId.Length == 0 ? UserIds.DefaultDevelopmentUser : userId, SchemeName, $"The {UserIds.DevelopmentHeader} header"));
     }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties) =>
+        await UnauthorizedProblem.WriteAsync(Context, SchemeName, (await HandleAuthenticateOnceSafeAsync()).Failure,
+            $"Send the user name in the {UserIds.DevelopmentHeader} header: {UserIds.Rule}.");
 }

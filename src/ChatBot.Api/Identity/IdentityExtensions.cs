@@ -3,38 +3,53 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
 
 namespace ChatBot.Api.Identity;
 
 public static class IdentityExtensions
 {
-    /// <summary>One authentication scheme, chosen by Auth:Mode, and the guards that keep the unsafe modes where they belong.</summary>
+    /// <summary>Tokens are checked to the second, give or take this much clock difference (the framework default is 5 minutes).</summary>
+    public static readonly TimeSpan MaxClockSkew = TimeSpan.FromSeconds(30);
+
+    /// <summary>The Host names Development mode answers to (any port).</summary>
+    public static readonly string[] LoopbackHostNames = ["localhost", "127.0.0.1", "[::1]"];
+
+    /// <summary>
+    /// One authentication scheme, chosen by Auth:Mode, and the guards that keep each mode where it is safe. Invalid
+    /// settings stop the app at start with one readable line each (<see cref="AuthOptionsValidator"/>).
+    /// </summary>
     public static IHostApplicationBuilder AddChatBotIdentity(this IHostApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions();
-        builder.Services.Configure<AuthOptions>(builder.Configuration.GetSection(AuthOptions.SectionName));
-        var onLambda = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AWS_LAMBDA_FUNCTION_NAME"));
+        builder.Services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.SectionName)).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
 
-        var authentication = options.Mode switch
+        _ = options.Mode switch
         {
-            AuthMode.Development when onLambda => throw new InvalidOperationException(
-                "Auth:Mode=Development is refused on AWS Lambda: it trusts a header anyone can set. Use Auth:Mode=ApiGateway or Jwt."),
-            AuthMode.Development => builder.Services.AddAuthentication(DevelopmentAuthenticationHandler.SchemeName)
-                .AddScheme<AuthenticationSchemeOptions, DevelopmentAuthenticationHandler>(DevelopmentAuthenticationHandler.SchemeName, null),
-            AuthMode.ApiGateway when !onLambda && !options.AllowApiGatewayOffLambda => throw new InvalidOperationException(
-                "Auth:Mode=ApiGateway only works on AWS Lambda behind API Gateway, where the request context header cannot be forged. " +
-                "Locally, use Auth:Mode=Development or Jwt."),
+            AuthMode.Jwt => AddJwt(builder, options.Jwt),
             AuthMode.ApiGateway => builder.Services.AddAuthentication(ApiGatewayAuthenticationHandler.SchemeName)
                 .AddScheme<AuthenticationSchemeOptions, ApiGatewayAuthenticationHandler>(ApiGatewayAuthenticationHandler.SchemeName, null),
-            AuthMode.Jwt => AddJwt(builder, options.Jwt),
-            _ => throw new InvalidOperationException($"Auth:Mode '{options.Mode}' is not supported. Use Development, Jwt or ApiGateway."),
+            _ => builder.Services.AddAuthentication(DevelopmentAuthenticationHandler.SchemeName)
+                .AddScheme<AuthenticationSchemeOptions, DevelopmentAuthenticationHandler>(DevelopmentAuthenticationHandler.SchemeName, null),
         };
 
         builder.Services.AddAuthorization();
         SkipKeyRingWarmup(builder.Services);
+        if (options.Mode == AuthMode.ApiGateway || (options.Mode == AuthMode.Development && !options.AllowDevelopmentOffLoopback))
+        {
+            builder.Services.AddHostedService<LoopbackOnlyGuard>();
+        }
+
         if (options.Mode == AuthMode.Development && !options.AllowDevelopmentOffLoopback)
         {
-            builder.Services.AddHostedService<DevelopmentModeGuard>();
+            // Listening on loopback is not enough: a web page can point its own host name at 127.0.0.1 (DNS rebinding)
+            // and drive the API from the browser. Only loopback names pass; anything else is a 400 problem.
+            builder.Services.Configure<Microsoft.AspNetCore.HostFiltering.HostFilteringOptions>(hosts =>
+            {
+                hosts.AllowedHosts = LoopbackHostNames;
+                hosts.IncludeFailureMessage = false;
+            });
         }
 
         return builder;
@@ -55,55 +70,64 @@ public static class IdentityExtensions
         }
     }
 
-    private static AuthenticationBuilder AddJwt(IHostApplicationBuilder builder, JwtAuthOptions jwt)
-    {
-        if (string.IsNullOrWhiteSpace(jwt.Authority) || string.IsNullOrWhiteSpace(jwt.Audience))
-        {
-            throw new InvalidOperationException(
-                "Auth:Mode=Jwt needs Auth:Jwt:Authority (the issuer URL, e.g. https://cognito-idp.eu-west-1.amazonaws.com/<pool id>) " +
-                "and Auth:Jwt:Audience (the app client id).");
-        }
-
-        return builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(bearer =>
+    /// <summary>
+    /// Accepts what API Gateway's Cognito authorizer accepts on the deployed API, and nothing more: an RS256 access token
+    /// from the authority, for the configured client, with the required scope (see <see cref="CognitoAccessToken"/>).
+    /// </summary>
+    private static AuthenticationBuilder AddJwt(IHostApplicationBuilder builder, JwtAuthOptions jwt) =>
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(bearer =>
         {
             bearer.Authority = jwt.Authority;
+            // AuthOptionsValidator has allowed http only for a loopback issuer with AllowHttpOnLoopback set.
+            bearer.RequireHttpsMetadata = !jwt.AllowHttpOnLoopback;
             bearer.MapInboundClaims = false;
-            // Cognito ID tokens name the app client in "aud", access tokens in "client_id" (and have no "aud"), so the
-            // audience check accepts either claim, but only with the configured client.
-            bearer.TokenValidationParameters.ValidateAudience = false;
+            // The 401 body says what is wrong (UnauthorizedProblem); the header carries no error_description.
+            bearer.IncludeErrorDetails = false;
+            var parameters = bearer.TokenValidationParameters;
+            // Cognito access tokens name the client in client_id and usually carry no aud: CognitoAccessToken checks both.
+            parameters.ValidateAudience = false;
+            parameters.ClockSkew = MaxClockSkew;
+            parameters.ValidAlgorithms = [SecurityAlgorithms.RsaSha256];
             bearer.Events = new JwtBearerEvents
             {
                 OnTokenValidated = context =>
                 {
-                    var principal = context.Principal!;
-                    var client = principal.FindFirst("client_id")?.Value;
-                    if (client != jwt.Audience && !principal.FindAll("aud").Any(a => a.Value == jwt.Audience))
+                    if (CognitoAccessToken.Refusal(context.Principal!, jwt) is { } refusal)
                     {
-                        context.Fail($"The token was not issued to the client '{jwt.Audience}'.");
+                        context.Fail(new IdentityRejectedException(refusal));
                     }
 
                     return Task.CompletedTask;
                 },
+                OnChallenge = async context =>
+                {
+                    context.HandleResponse();
+                    await UnauthorizedProblem.WriteAsync(context.HttpContext, JwtBearerDefaults.AuthenticationScheme, context.AuthenticateFailure,
+                        "This request carries no access token. Sign in, then send it as 'Authorization: Bearer <token>'.");
+                },
             };
         });
-    }
 
-    /// <summary>Development mode trusts a header, so it refuses to serve anything beyond this machine unless told to.</summary>
-    private sealed class DevelopmentModeGuard(IServer server) : IHostedLifecycleService
+    /// <summary>The header-trusting modes refuse to serve anything beyond this machine (ApiGateway: as the Lambda Web Adapter expects).</summary>
+    private sealed class LoopbackOnlyGuard(IServer server, IOptions<AuthOptions> options) : IHostedLifecycleService
     {
         public Task StartedAsync(CancellationToken cancellationToken)
         {
             var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
             var exposed = addresses.Where(a => !IsLoopback(a)).ToArray();
-            if (exposed.Length > 0)
+            if (exposed.Length == 0)
             {
-                throw new InvalidOperationException(
-                    $"Auth:Mode=Development trusts the {UserIds.DevelopmentHeader} header, so it only listens on loopback, but it was asked to listen on " +
-                    $"{string.Join(", ", exposed)}. Listen on http://127.0.0.1:<port> (--urls), or set Auth:AllowDevelopmentOffLoopback=true " +
-                    "if everyone who can reach this address may act as any user.");
+                return Task.CompletedTask;
             }
 
-            return Task.CompletedTask;
+            var message = options.Value.Mode == AuthMode.ApiGateway
+                ? $"Auth:Mode=ApiGateway trusts the {ApiGatewayAuthenticationHandler.RequestContextHeader} header, so it only listens on loopback " +
+                  $"where only the Lambda Web Adapter can reach it, but it was asked to listen on {string.Join(", ", exposed)}. " +
+                  "Set ASPNETCORE_URLS=http://127.0.0.1:<port>, as the stack does."
+                : $"Auth:Mode=Development trusts the {UserIds.DevelopmentHeader} header, so it only listens on loopback, but it was asked to listen on " +
+                  $"{string.Join(", ", exposed)}. Listen on http://127.0.0.1:<port> (--urls), or set Auth:AllowDevelopmentOffLoopback=true " +
+                  "if everyone who can reach this address may act as any user.";
+            throw new OptionsValidationException(AuthOptions.SectionName, typeof(AuthOptions), [message]);
         }
 
         private static bool IsLoopback(string address)

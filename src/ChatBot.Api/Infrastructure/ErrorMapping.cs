@@ -1,28 +1,63 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
 using ChatBot.Core;
 using Microsoft.AspNetCore.Mvc;
 
 namespace ChatBot.Api.Infrastructure;
 
-/// <summary>The one place that turns a known failure into a status code and advice, for plain responses and SSE error events alike.</summary>
-public static class ErrorMapping
+/// <summary>
+/// The one place that turns a known failure into a status code and advice, for plain responses and SSE error events alike.
+/// A detail is written here for the person using the app and never repeats an exception's own text, which can carry a
+/// file path, an endpoint, an ARN or account id, or a .NET type name. The full text goes to the log under the request's
+/// trace id, which every problem carries (<c>traceId</c>), so an operator can find it.
+/// </summary>
+public static partial class ErrorMapping
 {
     public static ProblemDetails ToProblem(Exception exception) => exception switch
     {
         BadHttpRequestException bad => Problem(bad.StatusCode, "The request is malformed.", DescribeBadRequest(bad)),
-        InvalidCursorException cursor => Problem(StatusCodes.Status400BadRequest, "The cursor is not valid.", cursor.Message),
-        TurnInProgressException busy => Problem(StatusCodes.Status409Conflict, "That message is still being answered.", busy.Message),
-        StoreUnavailableException store => Problem(
-            StatusCodes.Status503ServiceUnavailable, "Storage is unavailable.", store.Message + " Nothing was lost; try again shortly.", TimeSpan.FromSeconds(2)),
+        InvalidCursorException => Problem(StatusCodes.Status400BadRequest, "The cursor is not valid.",
+            "The list position (cursor) is not one this server issued, or it has expired. List again from the start."),
+        TurnInProgressException => Problem(StatusCodes.Status409Conflict, "That message is still being answered.",
+            "Wait for its answer, then try again."),
+        StoreUnavailableException => Problem(
+            StatusCodes.Status503ServiceUnavailable, "Storage is unavailable.", "Nothing was lost; try again shortly.", TimeSpan.FromSeconds(2)),
         ModelException model => model.Kind switch
         {
-            ModelErrorKind.Throttled => Problem(StatusCodes.Status429TooManyRequests, "The model is busy.", model.Message, model.RetryAfter ?? TimeSpan.FromSeconds(5)),
-            ModelErrorKind.Unavailable => Problem(StatusCodes.Status503ServiceUnavailable, "The model is unavailable.", model.Message, model.RetryAfter ?? TimeSpan.FromSeconds(5)),
-            ModelErrorKind.AccessDenied => Problem(StatusCodes.Status503ServiceUnavailable, "The model cannot be used by this deployment.", model.Message),
-            ModelErrorKind.InvalidRequest => Problem(StatusCodes.Status422UnprocessableEntity, "The model refused the request.", model.Message),
-            _ => Problem(StatusCodes.Status502BadGateway, "The model failed.", model.Message),
+            ModelErrorKind.Throttled => Problem(StatusCodes.Status429TooManyRequests, "The model is busy.",
+                "The model is answering too many requests right now.", model.RetryAfter ?? TimeSpan.FromSeconds(5)),
+            ModelErrorKind.Unavailable => Problem(StatusCodes.Status503ServiceUnavailable, "The model is unavailable.",
+                "The model did not answer. Try again shortly.", model.RetryAfter ?? TimeSpan.FromSeconds(5)),
+            ModelErrorKind.AccessDenied => Problem(StatusCodes.Status503ServiceUnavailable, "The model cannot be used by this deployment.",
+                "This deployment is not allowed to use its model. An operator can find the cause in the log under this trace id."),
+            ModelErrorKind.InvalidRequest => Problem(StatusCodes.Status422UnprocessableEntity, "The model refused the request.",
+                "The model could not take this conversation as it is, for example because it is too long. Start a new conversation or shorten the message."),
+            _ => Problem(StatusCodes.Status502BadGateway, "The model failed.", "The model failed while answering. Try again."),
         },
-        _ => Problem(StatusCodes.Status500InternalServerError, "Something went wrong.", "An unexpected error occurred. It has been logged."),
+        _ => Problem(StatusCodes.Status500InternalServerError, "Something went wrong.", "An unexpected error occurred. It has been logged under this trace id."),
     };
+
+    /// <summary>
+    /// <see cref="ToProblem(Exception)"/> for a request: the problem carries the request's trace id, and the log gets the
+    /// exception's full text under that id (errors for 5xx, information for the client's own mistakes).
+    /// </summary>
+    public static ProblemDetails ToProblem(Exception exception, HttpContext http)
+    {
+        var problem = ToProblem(exception);
+        var traceId = Activity.Current?.Id ?? http.TraceIdentifier;
+        problem.Extensions["traceId"] = traceId;
+        var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ErrorMapping));
+        if (problem.Status >= 500)
+        {
+            LogServerFailure(logger, exception, problem.Status ?? 500, http.Request.Method, http.Request.Path, traceId);
+        }
+        else
+        {
+            LogClientFailure(logger, exception, problem.Status ?? 400, http.Request.Method, http.Request.Path, traceId);
+        }
+
+        return problem;
+    }
 
     /// <summary>The Retry-After value carried in a problem's extensions, if any.</summary>
     public static int? RetryAfterSeconds(ProblemDetails problem) =>
@@ -45,10 +80,54 @@ public static class ErrorMapping
         return problem;
     }
 
+    /// <summary>The detail of a problem that was raised with none (a bare status code from the framework).</summary>
+    public static string DefaultDetail(int status) => status switch
+    {
+        StatusCodes.Status400BadRequest => "The request is malformed or not allowed here.",
+        StatusCodes.Status401Unauthorized => "Sign in, then try again.",
+        StatusCodes.Status403Forbidden => "You don't have access to this.",
+        StatusCodes.Status404NotFound => "There is nothing at this address.",
+        StatusCodes.Status405MethodNotAllowed => "This address does not accept that method.",
+        StatusCodes.Status413PayloadTooLarge => "The request is too large.",
+        StatusCodes.Status415UnsupportedMediaType => "Send the body as application/json.",
+        >= 500 => "An unexpected error occurred. It has been logged under this trace id.",
+        _ => "The request could not be completed.",
+    };
+
+    /// <summary>
+    /// What was wrong, in the request's own terms (a JSON path, a parameter name), without the framework's text, which
+    /// names .NET types and echoes values.
+    /// </summary>
     private static string DescribeBadRequest(BadHttpRequestException exception)
     {
-        // The JSON reader's message names the path and position of the fault, which is what a client developer needs.
-        var json = exception.InnerException as System.Text.Json.JsonException;
-        return json is null ? exception.Message : $"{exception.Message} {json.Message}";
+        if (exception.InnerException is System.Text.Json.JsonException json)
+        {
+            return json.Path is { } path && JsonPath().IsMatch(path)
+                ? $"The JSON body is not valid at {path}: check that value's type."
+                : "The body is not valid JSON of the expected shape.";
+        }
+
+        if (BoundParameter().Match(exception.Message) is { Success: true } parameter)
+        {
+            return $"The value of '{parameter.Groups["name"].Value}' is not valid.";
+        }
+
+        return exception.StatusCode == StatusCodes.Status400BadRequest
+            ? "The request body is missing or is not JSON of the expected shape."
+            : DefaultDetail(exception.StatusCode);
     }
+
+    /// <summary>A JSON path made only of plain property names and indexes, safe to echo.</summary>
+    [GeneratedRegex(@"^\$(\.[A-Za-z0-9_]{1,64}|\[\d{1,6}\]){0,8}$")]
+    private static partial Regex JsonPath();
+
+    /// <summary>The framework's "Failed to bind parameter "Nullable&lt;int&gt; limit" from "x"": only the name is kept.</summary>
+    [GeneratedRegex("^Failed to bind parameter \"[^\"]* (?<name>[A-Za-z0-9_]{1,64})\" from ")]
+    private static partial Regex BoundParameter();
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed with {Status} (trace {TraceId})")]
+    private static partial void LogServerFailure(ILogger logger, Exception exception, int status, string method, PathString path, string traceId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Path} refused with {Status} (trace {TraceId})")]
+    private static partial void LogClientFailure(ILogger logger, Exception exception, int status, string method, PathString path, string traceId);
 }

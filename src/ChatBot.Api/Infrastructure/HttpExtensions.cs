@@ -33,8 +33,24 @@ public static class HttpExtensions
         });
         // Malformed JSON and wrong types throw, so the exception handler can say what was wrong instead of an empty 400.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        builder.Services.AddProblemDetails();
+        // No "Server: Kestrel": it tells a scanner what to try and nobody else anything.
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel => kestrel.AddServerHeader = false);
+        MoveHostFilteringAfterStatusCodePages(builder.Services);
+        builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
+            context.ProblemDetails.Detail ??= ErrorMapping.DefaultDetail(context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode));
         builder.Services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
         return builder;
+    }
+
+    /// <summary>
+    /// The web host puts host filtering first in the pipeline, where its 400 has no body. Program.cs places it after
+    /// UseStatusCodePages instead, so a refused Host name gets a problem like every other 400.
+    /// </summary>
+    private static void MoveHostFilteringAfterStatusCodePages(IServiceCollection services)
+    {
+        foreach (var descriptor in services.Where(s => s.ServiceType == typeof(IStartupFilter) && s.ImplementationType?.Name == "HostFilteringStartupFilter").ToList())
+        {
+            services.Remove(descriptor);
+        }
     }
 }

@@ -2,18 +2,13 @@ using Microsoft.AspNetCore.Diagnostics;
 
 namespace ChatBot.Api.Infrastructure;
 
-/// <summary>Every exception becomes an application/problem+json answer; unknown ones are logged and told apart from known ones.</summary>
-public sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsService problemDetails, ILogger<ProblemDetailsExceptionHandler> logger)
+/// <summary>Every exception becomes an application/problem+json answer; the full text is logged under the trace id (ErrorMapping).</summary>
+public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService problemDetails)
     : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        var problem = ErrorMapping.ToProblem(exception);
-        if (problem.Status >= 500)
-        {
-            LogFailure(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
-        }
-
+        var problem = ErrorMapping.ToProblem(exception, httpContext);
         httpContext.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
         if (ErrorMapping.RetryAfterSeconds(problem) is { } seconds)
         {
@@ -27,7 +22,4 @@ public sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsServic
             Exception = exception,
         });
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Request {Method} {Path} failed")]
-    private static partial void LogFailure(ILogger logger, Exception exception, string method, string path);
 }

@@ -41,7 +41,23 @@ public static class WebAppExtensions
         }
 
         var files = new PhysicalFileProvider(path);
-        var config = WebAppConfig(app.Configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions(), web);
+        var auth = app.Configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions();
+        var config = WebAppConfig(auth, web);
+        // The same security headers CloudFront adds to the deployed site; the page talks to the sign-in issuer only in Jwt mode.
+        var headers = WebSecurityHeaders.Local(auth.Mode == AuthMode.Jwt ? SignInOrigins(auth.Jwt.Authority, web.CognitoDomain) : []);
+        app.Use((context, next) =>
+        {
+            context.Response.OnStarting(() =>
+            {
+                foreach (var (name, value) in headers)
+                {
+                    context.Response.Headers[name] = value;
+                }
+
+                return Task.CompletedTask;
+            });
+            return next(context);
+        });
         app.MapGet("/config.json", () => TypedResults.Json(config));
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
@@ -63,5 +79,15 @@ public static class WebAppExtensions
             ["userPoolClientId"] = auth.Jwt.Audience,
             ["cognitoDomain"] = web.CognitoDomain,
         }
-        : new() { ["mode"] = "local", ["apiBasePath"] = "/api" };
+        : new()
+        {
+            ["mode"] = "local",
+            ["apiBasePath"] = "/api",
+            // The user switcher checks names with the server's own rule, so a name it accepts is one the API accepts.
+            ["userIdPattern"] = UserIds.Pattern,
+            ["userIdRule"] = UserIds.Rule,
+        };
+
+    private static IEnumerable<string> SignInOrigins(params string?[] urls) =>
+        urls.Where(u => Uri.TryCreate(u, UriKind.Absolute, out _)).Select(u => new Uri(u!).GetLeftPart(UriPartial.Authority)).Distinct();
 }
