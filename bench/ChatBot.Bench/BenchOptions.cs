@@ -9,7 +9,7 @@ public sealed record BenchOptions
     /// <summary>A real GGUF for the streaming benchmark; the generated test model when null.</summary>
     public string? ModelPath { get; init; }
 
-    /// <summary>A real GGUF whose load time stands in for the in-Lambda model (issue #8, option B).</summary>
+    /// <summary>A real GGUF whose load time stands in for the in-Lambda model (llm=lambda).</summary>
     public string? LambdaModelPath { get; init; }
 
     /// <summary>Also compare with llama.cpp's own llama-server, built from source once (minutes) and cached outside the repository.</summary>

@@ -48,16 +48,17 @@ public static class LlamaServerBench
         section.Note("Time to first token counts from sending the POST to the first text: for ChatBot that includes auth, the conversation check, storing the user message (SQLite) and the `user` event. " +
                      "Tokens/s is the rate between the first and the last text event. ChatBot with LLamaSharp formats the prompt with its own template, llama-server with the GGUF's chat template, " +
                      "so (a) may produce a different number of tokens; (b) sends llama-server the same messages as the direct call.");
-        section.Note($"llama.cpp versions: ChatBot's LLamaSharp {LlamaSharpVersion()} bundles llama.cpp commit `815a2a5` " +
+        section.Note($"llama.cpp versions: ChatBot's LLamaSharp {LlamaSharpVersion(root)} bundles llama.cpp commit `815a2a5` " +
                      $"(LLamaSharp's README); llama-server: {server.Version}.");
         report.Sections.Add(section);
     }
 
     private sealed record Server(string Path, string Version);
 
-    private static string LlamaSharpVersion() =>
-        typeof(LLama.LLamaWeights).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
-            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion.Split('+')[0] ?? "unknown";
+    /// <summary>The LLamaSharp package version pinned in Directory.Packages.props (its assembly carries no version).</summary>
+    private static string LlamaSharpVersion(string root) =>
+        System.Text.RegularExpressions.Regex.Match(File.ReadAllText(Path.Combine(root, "Directory.Packages.props")),
+            "Include=\"LLamaSharp\" Version=\"([^\"]+)\"") is { Success: true } match ? match.Groups[1].Value : "unknown";
 
     /// <summary>Builds llama-server once (bench/build-llama-server.sh caches it outside the repository) and says which llama.cpp it is.</summary>
     private static async Task<Server> BuildAsync(string root)
