@@ -12,7 +12,7 @@ namespace ChatBot.Bench;
 /// </summary>
 public static class LoadBench
 {
-    private sealed record Result(string Name, int Turns, int Errors, double Seconds, Stats LatencyMs, double IdleMb, double PeakMb, string Stored);
+    private sealed record Result(string Name, int Turns, int Errors, double Seconds, Stats LatencyMs, double IdleMb, double PeakMb, double CpuSeconds, string Stored);
 
     public static async Task RunAsync(BenchOptions options, Apps apps, InstantModel model, DynaliteFixture dynalite, RedisServerFixture redis, Report report)
     {
@@ -46,12 +46,12 @@ public static class LoadBench
 
         var baseline = results[0];
         var section = new Section("4. Load: concurrent SSE chats, instant model",
-            "Server", "Turns", "Errors", "Turns/s", "vs bare with the same writes", "Latency p50 (ms)", "Latency p99 (ms)", "RSS idle (MB)", "RSS peak (MB)", "Every message stored exactly once");
+            "Server", "Turns", "Errors", "Turns/s", "vs bare with the same writes", "Latency p50 (ms)", "Latency p99 (ms)", "Server CPU per turn (ms)", "RSS idle (MB)", "RSS peak (MB)", "Every message stored exactly once");
         foreach (var r in results)
         {
             var rate = r.Turns / r.Seconds;
             section.Row(r.Name, $"{r.Turns}", $"{r.Errors}", Stats.Fmt(rate, "0"), Stats.Fmt(rate / (baseline.Turns / baseline.Seconds), "0.00") + " ×",
-                Stats.Fmt(r.LatencyMs.Median), Stats.Fmt(r.LatencyMs.P99), Stats.Fmt(r.IdleMb, "0"), Stats.Fmt(r.PeakMb, "0"), r.Stored);
+                Stats.Fmt(r.LatencyMs.Median), Stats.Fmt(r.LatencyMs.P99), Stats.Fmt(r.CpuSeconds * 1000 / r.Turns, "0.00"), Stats.Fmt(r.IdleMb, "0"), Stats.Fmt(r.PeakMb, "0"), r.Stored);
         }
 
         section.Note($"{options.LoadClients} clients at once, each its own user and conversation, {options.LoadTurnsPerClient} turns each, back to back; " +
@@ -61,7 +61,8 @@ public static class LoadBench
                      "each in its own transaction on a SQLite file opened with ChatBot's settings (WAL, synchronous=NORMAL, pooled connections), and nothing else: no auth, no conversation " +
                      "check, no context cache, no history trimming, no idempotency index. The ratio is therefore ChatBot's own overhead per turn. " +
                      "The relay row (POST /api/turn, nothing stored) shows what the writes themselves cost.");
-        section.Note("RSS is the server process's resident memory (/proc), idle after one warm-up turn and the peak sampled every 50 ms during the load. " +
+        section.Note("Server CPU per turn is the server process's user + system CPU time (/proc) during the load, divided by the turns (for ChatBot it includes creating each client's conversation). " +
+                     "RSS is the server process's resident memory (/proc), idle after one warm-up turn and the peak sampled every 50 ms during the load. " +
                      "Stored exactly once: after the load, ChatBot's conversations are read back through the API, the baseline's rows straight from its file; every user message sent " +
                      "must appear once, each followed by one assistant answer.");
         report.Sections.Add(section);
@@ -147,6 +148,7 @@ public static class LoadBench
 
         var latencies = new ConcurrentBag<double>();
         var errors = 0;
+        var cpuBefore = app.CpuSeconds();
         var clock = Stopwatch.StartNew();
         var conversations = await Task.WhenAll(Enumerable.Range(0, options.LoadClients).Select(async client =>
         {
@@ -176,11 +178,12 @@ public static class LoadBench
             return (User: user, Conversation: conversation);
         }));
         var seconds = clock.Elapsed.TotalSeconds;
+        var cpu = app.CpuSeconds() - cpuBefore;
         await stopSampling.CancelAsync();
         await sampler;
 
         var stored = chatBot ? await VerifyAsync(http, app, conversations, options.LoadTurnsPerClient) : NothingStored;
-        return new Result(name, options.LoadClients * options.LoadTurnsPerClient, errors, seconds, Stats.Of(latencies), idle, peak, stored);
+        return new Result(name, options.LoadClients * options.LoadTurnsPerClient, errors, seconds, Stats.Of(latencies), idle, peak, cpu, stored);
     }
 
     private static string Content(int client, int turn) => $"client {client} turn {turn}";
