@@ -36,7 +36,7 @@ public static class LambdaModelBench
             else
             {
                 section.Note(options.LambdaModelPath is null
-                    ? "No real model measured: pass --lambda-model path/to/model.gguf (for example ../shared/models/stories260K.gguf)."
+                    ? "No real model measured: pass --lambda-model path/to/model.gguf (any GGUF file)."
                     : $"No real model measured: {options.LambdaModelPath} does not exist.");
             }
         }
