@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Microsoft.Data.Sqlite;
 
 // Same host kind as ChatBot.Api (the slim builder), so the cold-start ratio measures ChatBot's work, not the host's.
 var builder = WebApplication.CreateSlimBuilder(args);
@@ -9,11 +10,29 @@ var app = builder.Build();
 app.MapGet("/api/health", () => TypedResults.Ok(new { status = "ok" }));
 
 // A turn without ChatBot: stream the same upstream model (Upstream, an OpenAI-compatible endpoint) to the client as
-// the same SSE events (user, delta per chunk, done), with nothing stored. The load benchmark compares against this.
-app.MapPost("/api/turn", async (HttpContext context, IHttpClientFactory clients, IConfiguration configuration) =>
+// the same SSE events (user, delta per chunk, done), with nothing stored. The load benchmark keeps it as context.
+app.MapPost("/api/turn", (HttpContext context, IHttpClientFactory clients, IConfiguration configuration) =>
+    RelayAsync(context, clients, configuration, store: null));
+
+// The same turn with ChatBot's durable writes and nothing else: the user's message committed before the model is
+// called, the answer committed after it, each in its own transaction on a SQLite file opened with ChatBot's settings
+// (Storage:Sqlite: WAL, synchronous=NORMAL, pooled connections, 30 s busy timeout). The load benchmark's baseline.
+var store = builder.Configuration["Sqlite"] is { Length: > 0 } path ? new TurnStore(path) : null;
+app.MapPost("/api/stored-turn", (HttpContext context, IHttpClientFactory clients, IConfiguration configuration) =>
+    store is null ? Task.FromResult(Results.Problem("Set Sqlite to a database file path.")) : RelayAsync(context, clients, configuration, store));
+
+app.Run();
+
+static async Task<IResult> RelayAsync(HttpContext context, IHttpClientFactory clients, IConfiguration configuration, TurnStore? store)
 {
     var request = await JsonSerializer.DeserializeAsync<JsonElement>(context.Request.Body);
     var content = request.GetProperty("content").GetString() ?? "";
+    var user = context.Request.Headers["X-ChatBot-User"].ToString();
+    if (store is not null)
+    {
+        await store.AddAsync(user, "user", content, context.RequestAborted);
+    }
+
     var upstream = new Uri(configuration["Upstream"] ?? throw new InvalidOperationException("Set Upstream to an OpenAI-compatible /v1/ URL."));
     var body = JsonSerializer.Serialize(new { model = "bare", stream = true, messages = new[] { new { role = "user", content } } });
     using var upstreamRequest = new HttpRequestMessage(HttpMethod.Post, new Uri(upstream, "chat/completions"))
@@ -42,13 +61,69 @@ app.MapPost("/api/turn", async (HttpContext context, IHttpClientFactory clients,
         }
     }
 
-    await WriteEventAsync(context.Response, "done", JsonSerializer.Serialize(new { role = "assistant", content = answer.ToString() }));
-});
+    if (store is not null)
+    {
+        await store.AddAsync(user, "assistant", answer.ToString(), context.RequestAborted);
+    }
 
-app.Run();
+    await WriteEventAsync(context.Response, "done", JsonSerializer.Serialize(new { role = "assistant", content = answer.ToString() }));
+    return Results.Empty;
+}
 
 static async Task WriteEventAsync(HttpResponse response, string name, string json)
 {
     await response.Body.WriteAsync(Encoding.UTF8.GetBytes($"event: {name}\ndata: {json}\n\n"));
     await response.Body.FlushAsync();
+}
+
+/// <summary>One row per message, written the way ChatBot's SQLite store writes (see the endpoint's comment).</summary>
+internal sealed class TurnStore
+{
+    private readonly string _connectionString;
+
+    public TurnStore(string path)
+    {
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.GetFullPath(path),
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        using var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var schema = connection.CreateCommand();
+        schema.CommandText = """
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE IF NOT EXISTS messages (
+                user_id    TEXT    NOT NULL,
+                id         INTEGER PRIMARY KEY,
+                role       TEXT    NOT NULL,
+                content    TEXT    NOT NULL,
+                created_at INTEGER NOT NULL
+            );
+            """;
+        schema.ExecuteNonQuery();
+    }
+
+    public async Task AddAsync(string user, string role, string content, CancellationToken cancellationToken)
+    {
+        await using var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using (var sync = connection.CreateCommand())
+        {
+            sync.CommandText = "PRAGMA synchronous = NORMAL";
+            await sync.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var transaction = connection.BeginTransaction();
+        await using var insert = connection.CreateCommand();
+        insert.CommandText = "INSERT INTO messages (user_id, role, content, created_at) VALUES ($user, $role, $content, $created)";
+        insert.Parameters.AddWithValue("$user", user);
+        insert.Parameters.AddWithValue("$role", role);
+        insert.Parameters.AddWithValue("$content", content);
+        insert.Parameters.AddWithValue("$created", DateTime.UtcNow.Ticks);
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
 }

@@ -1,6 +1,6 @@
 namespace ChatBot.Bench;
 
-/// <summary>The command line: <c>[--quick] [--model path.gguf] [--lambda-model path.gguf] [--output path.md] [--only section,...]</c>.</summary>
+/// <summary>The command line: <c>[--quick] [--model path.gguf] [--lambda-model path.gguf] [--llama-server] [--output path.md] [--only section,...]</c>.</summary>
 public sealed record BenchOptions
 {
     /// <summary>A few repetitions and no publish (the build outputs run instead): for the smoke test, not for figures.</summary>
@@ -9,13 +9,16 @@ public sealed record BenchOptions
     /// <summary>A real GGUF for the streaming benchmark; the generated test model when null.</summary>
     public string? ModelPath { get; init; }
 
-    /// <summary>A real GGUF whose load time stands in for the in-Lambda model (issue #8, option B).</summary>
+    /// <summary>A real GGUF whose load time stands in for the in-Lambda model (llm=lambda).</summary>
     public string? LambdaModelPath { get; init; }
+
+    /// <summary>Also compare with llama.cpp's own llama-server, built from source once (minutes) and cached outside the repository.</summary>
+    public bool LlamaServer { get; init; }
 
     /// <summary>Where the Markdown report goes; a full run defaults to docs/benchmarks.md, a quick run writes none.</summary>
     public string? OutputPath { get; init; }
 
-    /// <summary>The sections to run (model, streaming, coldstart, datastore, load, sizes); all when empty.</summary>
+    /// <summary>The sections to run (model, streaming, coldstart, datastore, load, concurrency, sizes); all when empty.</summary>
     public IReadOnlySet<string> Only { get; init; } = new HashSet<string>();
 
     public required string CommandLine { get; init; }
@@ -38,12 +41,13 @@ public sealed record BenchOptions
             options = args[i] switch
             {
                 "--quick" => options with { Quick = true },
+                "--llama-server" => options with { LlamaServer = true },
                 // Absolute, because the published app under test runs in its own folder.
                 "--model" => options with { ModelPath = Path.GetFullPath(Value(args, ++i)) },
                 "--lambda-model" => options with { LambdaModelPath = Path.GetFullPath(Value(args, ++i)) },
                 "--output" => options with { OutputPath = Value(args, ++i) },
                 "--only" => options with { Only = Value(args, ++i).Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal) },
-                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use: [--quick] [--model path.gguf] [--lambda-model path.gguf] [--output path.md] [--only model,streaming,coldstart,datastore,load,sizes]"),
+                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use: [--quick] [--model path.gguf] [--lambda-model path.gguf] [--llama-server] [--output path.md] [--only model,streaming,coldstart,datastore,load,concurrency,sizes]"),
             };
         }
 

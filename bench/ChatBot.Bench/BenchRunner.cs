@@ -48,12 +48,17 @@ public static class BenchRunner
                 {
                     Console.Error.WriteLine("Streaming overhead...");
                     await StreamingBench.RunAsync(options, apps, report);
+                    if (options.LlamaServer)
+                    {
+                        Console.Error.WriteLine("Against llama-server...");
+                        await LlamaServerBench.RunAsync(options, apps, root, report);
+                    }
                 }
 
                 if (options.Runs("coldstart"))
                 {
                     Console.Error.WriteLine("Cold start...");
-                    await ColdStartBench.RunAsync(options, apps, model, dynalite, report);
+                    await ColdStartBench.RunAsync(options, apps, model, dynalite, redis, report);
                 }
 
                 if (options.Runs("datastore"))
@@ -66,6 +71,12 @@ public static class BenchRunner
                 {
                     Console.Error.WriteLine("Load...");
                     await LoadBench.RunAsync(options, apps, model, dynalite, redis, report);
+                }
+
+                if (options.Runs("concurrency"))
+                {
+                    Console.Error.WriteLine("Concurrent streamed answers...");
+                    await ConcurrencyBench.RunAsync(options, apps, report);
                 }
 
                 if (options.Runs("sizes"))

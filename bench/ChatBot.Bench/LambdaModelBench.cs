@@ -16,7 +16,7 @@ public static class LambdaModelBench
 
     public static async Task RunAsync(BenchOptions options, Report report)
     {
-        var section = new Section("6. In-Lambda model (issue #8, option B): measured locally", "Phase", "Model", "Size", "Time (ms)");
+        var section = new Section("6. In-Lambda model (llm=lambda): measured locally", "Phase", "Model", "Size", "Time (ms)");
         var generated = TinyGgufModel.WriteTempFile();
         try
         {
@@ -36,7 +36,7 @@ public static class LambdaModelBench
             else
             {
                 section.Note(options.LambdaModelPath is null
-                    ? "No real model measured: pass --lambda-model path/to/model.gguf (for example ../shared/models/stories260K.gguf)."
+                    ? "No real model measured: pass --lambda-model path/to/model.gguf (any GGUF file)."
                     : $"No real model measured: {options.LambdaModelPath} does not exist.");
             }
         }

@@ -2,28 +2,34 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using ChatBot.TestKit.LocalServers;
+using Microsoft.Data.Sqlite;
 
 namespace ChatBot.Bench;
 
 /// <summary>
 /// Many concurrent SSE chats against the app with the instant model: embedded store (SQLite + in-process cache),
-/// DynamoDB (dynalite) + Redis, and the bare app relaying the same model with nothing stored.
+/// DynamoDB (dynalite) + Redis, against the bare app doing the same durable writes, and the bare relay storing nothing.
 /// </summary>
 public static class LoadBench
 {
-    private sealed record Result(string Name, int Turns, int Errors, double Seconds, Stats LatencyMs, double IdleMb, double PeakMb, string Stored);
+    private sealed record Result(string Name, int Turns, int Errors, double Seconds, Stats LatencyMs, double IdleMb, double PeakMb, double CpuSeconds, string Stored);
 
     public static async Task RunAsync(BenchOptions options, Apps apps, InstantModel model, DynaliteFixture dynalite, RedisServerFixture redis, Report report)
     {
+        var bareStore = Scratch.NewPath(".db");
         var results = new List<Result>
         {
-            await RunAsync("Bare app relaying the model (baseline)", apps.Bare, new Dictionary<string, string> { ["Upstream"] = model.Endpoint.ToString() }, chatBot: false, options),
+            await RunAsync("Bare app, same durable writes (baseline)", apps.Bare, new Dictionary<string, string>
+            {
+                ["Upstream"] = model.Endpoint.ToString(),
+                ["Sqlite"] = bareStore,
+            }, Server.BareStored, options),
             await RunAsync("ChatBot, SQLite + in-process cache", apps.ChatBot, new Dictionary<string, string>(model.Settings)
             {
                 ["Storage__Provider"] = "Sqlite",
                 ["Storage__Sqlite__Path"] = Scratch.NewPath(".db"),
                 ["Cache__Provider"] = "Memory",
-            }, chatBot: true, options),
+            }, Server.ChatBot, options),
             await RunAsync("ChatBot, DynamoDB (dynalite) + Redis", apps.ChatBot, new Dictionary<string, string>(model.Settings)
             {
                 ["Storage__Provider"] = "DynamoDb",
@@ -32,39 +38,100 @@ public static class LoadBench
                 ["Storage__DynamoDb__CreateTable"] = "true",
                 ["Cache__Provider"] = "Redis",
                 ["Cache__Redis__Configuration"] = redis.Configuration,
-            }, chatBot: true, options),
+            }, Server.ChatBot, options),
+            await RunAsync("Bare app relaying the model, storing nothing (context)", apps.Bare,
+                new Dictionary<string, string> { ["Upstream"] = model.Endpoint.ToString() }, Server.BareRelay, options),
         };
+        results[0] = results[0] with { Stored = VerifyBareStore(bareStore, options) };
 
         var baseline = results[0];
         var section = new Section("4. Load: concurrent SSE chats, instant model",
-            "Server", "Turns", "Errors", "Turns/s", "vs bare", "Latency p50 (ms)", "Latency p99 (ms)", "RSS idle (MB)", "RSS peak (MB)", "Every message stored exactly once");
+            "Server", "Turns", "Errors", "Turns/s", "vs bare with the same writes", "Latency p50 (ms)", "Latency p99 (ms)", "Server CPU per turn (ms)", "RSS idle (MB)", "RSS peak (MB)", "Every message stored exactly once");
         foreach (var r in results)
         {
             var rate = r.Turns / r.Seconds;
             section.Row(r.Name, $"{r.Turns}", $"{r.Errors}", Stats.Fmt(rate, "0"), Stats.Fmt(rate / (baseline.Turns / baseline.Seconds), "0.00") + " ×",
-                Stats.Fmt(r.LatencyMs.Median), Stats.Fmt(r.LatencyMs.P99), Stats.Fmt(r.IdleMb, "0"), Stats.Fmt(r.PeakMb, "0"), r.Stored);
+                Stats.Fmt(r.LatencyMs.Median), Stats.Fmt(r.LatencyMs.P99), Stats.Fmt(r.CpuSeconds * 1000 / r.Turns, "0.00"), Stats.Fmt(r.IdleMb, "0"), Stats.Fmt(r.PeakMb, "0"), r.Stored);
         }
 
         section.Note($"{options.LoadClients} clients at once, each its own user and conversation, {options.LoadTurnsPerClient} turns each, back to back; " +
                      $"latency is from sending the POST to the `done` event. The model is the instant fake ({InstantModel.Pieces} pieces per answer) in the bench process, " +
-                     "which also runs the clients, so all three servers share the same client and model cost.");
-        section.Note("The bare app relays the model's chunks as the same SSE events but stores nothing and has no auth; ChatBot authenticates, stores both messages, " +
-                     "keeps the context cache and trims history. RSS is the server process's resident memory (/proc), idle after one warm-up turn and the peak sampled every 50 ms during the load.");
-        section.Note("Stored exactly once: after the load, each conversation is read back through the API; every user message sent must appear once, each followed by one assistant answer.");
+                     "which also runs the clients, so every server shares the same client and model cost.");
+        section.Note("The baseline is `bench/BareApp`'s POST /api/stored-turn: the same SSE events, the user's message committed before the model is called and the answer after it, " +
+                     "each in its own transaction on a SQLite file opened with ChatBot's settings (WAL, synchronous=NORMAL, pooled connections), and nothing else: no auth, no conversation " +
+                     "check, no context cache, no history trimming, no idempotency index. The ratio is therefore ChatBot's own overhead per turn. " +
+                     "The relay row (POST /api/turn, nothing stored) shows what the writes themselves cost.");
+        section.Note("Server CPU per turn is the server process's user + system CPU time (/proc) during the load, divided by the turns (for ChatBot it includes creating each client's conversation). " +
+                     "RSS is the server process's resident memory (/proc), idle after one warm-up turn and the peak sampled every 50 ms during the load. " +
+                     "Stored exactly once: after the load, ChatBot's conversations are read back through the API, the baseline's rows straight from its file; every user message sent " +
+                     "must appear once, each followed by one assistant answer.");
         report.Sections.Add(section);
         var errors = results.Sum(r => r.Errors);
+        var ratio = results[1].Turns / results[1].Seconds / (baseline.Turns / baseline.Seconds);
+        var stored = results.Where(r => r.Stored != NothingStored).ToList();
+        report.Goals.Add(new Goal("Load: ChatBot (SQLite) turns/s vs bare app with the same writes", "≥ 0.8×", Stats.Fmt(ratio, "0.00") + " ×", ratio >= 0.8));
         report.Goals.Add(new Goal("Load: errors, and every message stored exactly once", "0 errors, all stored once",
-            $"{errors} errors; {string.Join("; ", results.Skip(1).Select(r => r.Stored))}", errors == 0 && results.Skip(1).All(r => r.Stored.StartsWith("yes", StringComparison.Ordinal))));
+            $"{errors} errors; {string.Join("; ", stored.Select(r => r.Stored))}", errors == 0 && stored.All(r => r.Stored.StartsWith("yes", StringComparison.Ordinal))));
     }
 
-    private static async Task<Result> RunAsync(string name, string executable, Dictionary<string, string> settings, bool chatBot, BenchOptions options)
+    private enum Server
+    {
+        ChatBot,
+        BareStored,
+        BareRelay,
+    }
+
+    private const string NothingStored = "n/a (stores nothing)";
+
+    /// <summary>The baseline's rows, read from its file: per user, each message sent once, in order, each followed by one answer.</summary>
+    private static string VerifyBareStore(string path, BenchOptions options)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        connection.Open();
+        var good = 0;
+        for (var client = 0; client < options.LoadClients; client++)
+        {
+            using var query = connection.CreateCommand();
+            query.CommandText = "SELECT role, content FROM messages WHERE user_id = $user ORDER BY id";
+            query.Parameters.AddWithValue("$user", $"load-{client}");
+            var messages = new List<(string Role, string Content)>();
+            using (var reader = query.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    messages.Add((reader.GetString(0), reader.GetString(1)));
+                }
+            }
+
+            if (Matches(messages, client, options.LoadTurnsPerClient))
+            {
+                good++;
+            }
+        }
+
+        return Verdict(good, options.LoadClients, options.LoadTurnsPerClient);
+    }
+
+    private static bool Matches(List<(string Role, string Content)> messages, int client, int turns)
+    {
+        var expected = Enumerable.Range(0, turns).SelectMany(t => new[] { ("user", Content(client, t)), ("assistant", "*") });
+        return messages.Count == turns * 2 && messages.Zip(expected).All(p => p.First.Role == p.Second.Item1 && (p.Second.Item2 == "*" || p.First.Content == p.Second.Item2));
+    }
+
+    private static string Verdict(int good, int conversations, int turns) =>
+        good == conversations ? $"yes ({conversations * turns * 2} messages)" : $"**no**: {conversations - good} of {conversations} conversations differ";
+
+    private static async Task<Result> RunAsync(string name, string executable, Dictionary<string, string> settings, Server server, BenchOptions options)
     {
         await using var app = AppProcess.Start(executable, settings);
         using var http = Sse.CreateClient();
         await app.WaitForHealthAsync(http, TimeSpan.FromMinutes(1));
 
+        var chatBot = server == Server.ChatBot;
+        var bareUrl = new Uri(app.BaseAddress, server == Server.BareStored ? "api/stored-turn" : "api/turn");
+
         // Warm-up: JIT, connection pools, the table or schema; then let the process settle before reading idle memory.
-        await TurnAsync(http, app, chatBot, "warmup", chatBot ? await Sse.CreateConversationAsync(http, app.BaseAddress, "warmup") : null, "warm up");
+        await TurnAsync(http, chatBot ? Sse.TurnUrl(app.BaseAddress, await Sse.CreateConversationAsync(http, app.BaseAddress, "warmup")) : bareUrl, "warmup", "warm up");
         await Task.Delay(500);
         var idle = app.RssMb();
 
@@ -81,17 +148,19 @@ public static class LoadBench
 
         var latencies = new ConcurrentBag<double>();
         var errors = 0;
+        var cpuBefore = app.CpuSeconds();
         var clock = Stopwatch.StartNew();
         var conversations = await Task.WhenAll(Enumerable.Range(0, options.LoadClients).Select(async client =>
         {
             var user = $"load-{client}";
             var conversation = chatBot ? await Sse.CreateConversationAsync(http, app.BaseAddress, user) : null;
+            var url = conversation is null ? bareUrl : Sse.TurnUrl(app.BaseAddress, conversation);
             for (var turn = 0; turn < options.LoadTurnsPerClient; turn++)
             {
                 try
                 {
                     var started = clock.Elapsed.TotalMilliseconds;
-                    if (await TurnAsync(http, app, chatBot, user, conversation, Content(client, turn)))
+                    if (await TurnAsync(http, url, user, Content(client, turn)))
                     {
                         latencies.Add(clock.Elapsed.TotalMilliseconds - started);
                     }
@@ -109,18 +178,18 @@ public static class LoadBench
             return (User: user, Conversation: conversation);
         }));
         var seconds = clock.Elapsed.TotalSeconds;
+        var cpu = app.CpuSeconds() - cpuBefore;
         await stopSampling.CancelAsync();
         await sampler;
 
-        var stored = chatBot ? await VerifyAsync(http, app, conversations, options.LoadTurnsPerClient) : "n/a (stores nothing)";
-        return new Result(name, options.LoadClients * options.LoadTurnsPerClient, errors, seconds, Stats.Of(latencies), idle, peak, stored);
+        var stored = chatBot ? await VerifyAsync(http, app, conversations, options.LoadTurnsPerClient) : NothingStored;
+        return new Result(name, options.LoadClients * options.LoadTurnsPerClient, errors, seconds, Stats.Of(latencies), idle, peak, cpu, stored);
     }
 
     private static string Content(int client, int turn) => $"client {client} turn {turn}";
 
-    private static async Task<bool> TurnAsync(HttpClient http, AppProcess app, bool chatBot, string user, string? conversation, string content)
+    private static async Task<bool> TurnAsync(HttpClient http, Uri url, string user, string content)
     {
-        var url = chatBot ? Sse.TurnUrl(app.BaseAddress, conversation!) : new Uri(app.BaseAddress, "api/turn");
         var events = await Sse.TurnAsync(http, url, user, content);
         return events.Count > 0 && events[^1].Name == "done";
     }
@@ -133,19 +202,18 @@ public static class LoadBench
         {
             var (user, id) = conversations[client];
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(app.BaseAddress, $"api/conversations/{id}"));
-            request.Headers.Add("X-ChatBot-User", user);
+            Sse.Identify(request, user);
             using var response = await http.SendAsync(request);
             using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
             var messages = body.RootElement.GetProperty("messages").EnumerateArray()
-                .Select(m => (Role: m.GetProperty("role").GetString(), Content: m.GetProperty("content").GetString()))
+                .Select(m => (Role: m.GetProperty("role").GetString() ?? "", Content: m.GetProperty("content").GetString() ?? ""))
                 .ToList();
-            var expected = Enumerable.Range(0, turns).SelectMany(t => new[] { ("user", Content(client, t)), ("assistant", "*") });
-            if (messages.Count == turns * 2 && messages.Zip(expected).All(p => p.First.Role == p.Second.Item1 && (p.Second.Item2 == "*" || p.First.Content == p.Second.Item2)))
+            if (Matches(messages, client, turns))
             {
                 good++;
             }
         }
 
-        return good == conversations.Length ? $"yes ({conversations.Length * turns * 2} messages)" : $"**no**: {conversations.Length - good} of {conversations.Length} conversations differ";
+        return Verdict(good, conversations.Length, turns);
     }
 }

@@ -27,7 +27,7 @@ public sealed class Section(string title, params string[] columns)
     }
 }
 
-/// <summary>A goal from issue #7 and whether this run met it; Met is null when the run could not tell.</summary>
+/// <summary>A benchmark goal and whether this run met it; Met is null when the run could not tell.</summary>
 public sealed record Goal(string Name, string Target, string Measured, bool? Met);
 
 /// <summary>Everything one run measured, written as Markdown (the same text goes to the console and docs/benchmarks.md).</summary>

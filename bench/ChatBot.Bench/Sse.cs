@@ -19,7 +19,7 @@ public static class Sse
     public static async Task<string> CreateConversationAsync(HttpClient client, Uri baseAddress, string user)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseAddress, "api/conversations")) { Content = JsonContent.Create(new { title = "bench" }) };
-        request.Headers.Add("X-ChatBot-User", user);
+        Identify(request, user);
         using var response = await client.SendAsync(request);
         response.EnsureSuccessStatusCode();
         using var body = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync());
@@ -30,7 +30,7 @@ public static class Sse
     public static async Task<List<TimedEvent>> TurnAsync(HttpClient client, Uri url, string user, string content)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent.Create(new { content }) };
-        request.Headers.Add("X-ChatBot-User", user);
+        Identify(request, user);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         var clock = Stopwatch.StartNew();
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
@@ -65,6 +65,16 @@ public static class Sse
         }
 
         return events;
+    }
+
+    /// <summary>
+    /// Says who the caller is the way each auth mode reads it: <c>X-ChatBot-User</c> (Auth:Mode=Development) and the
+    /// request context API Gateway's Cognito authorizer leaves for the Lambda Web Adapter to forward (Auth:Mode=ApiGateway).
+    /// </summary>
+    public static void Identify(HttpRequestMessage request, string user)
+    {
+        request.Headers.Add("X-ChatBot-User", user);
+        request.Headers.Add("x-amzn-request-context", JsonSerializer.Serialize(new { authorizer = new { claims = new { sub = user } } }));
     }
 
     public static Uri TurnUrl(Uri baseAddress, string conversationId) => new(baseAddress, $"api/conversations/{conversationId}/messages");

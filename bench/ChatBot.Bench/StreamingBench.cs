@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using ChatBot.Llm.LlamaSharp;
 using ChatBot.TestKit;
 using Microsoft.Extensions.AI;
@@ -12,13 +13,13 @@ namespace ChatBot.Bench;
 /// </summary>
 public static class StreamingBench
 {
-    private const string Prompt = "Tell me a story.";
+    internal const string Prompt = "Tell me a story.";
     private const int Threads = 1;
-    private const int ContextSize = 512;
+    internal const int ContextSize = 512;
     // Long enough that the decode rate spans a few hundred milliseconds of a real model, not a few noisy ones.
-    private const int MaxOutputTokens = 400;
+    internal const int MaxOutputTokens = 400;
 
-    private sealed record Run(double TtftMs, double TokensPerSecond, int Tokens, double LastTokenMs);
+    internal sealed record Run(double TtftMs, double TokensPerSecond, int Tokens, double LastTokenMs);
 
     public static async Task RunAsync(BenchOptions options, Apps apps, Report report)
     {
@@ -55,19 +56,7 @@ public static class StreamingBench
         using var inProcess = new LlamaSharpChatClient(
             new LlamaModelLoader(modelPath),
             new LlamaSharpOptions { ModelPath = modelPath, Threads = Threads, ContextSize = ContextSize, MaxOutputTokens = MaxOutputTokens });
-        await using var app = AppProcess.Start(apps.ChatBot, new Dictionary<string, string>
-        {
-            ["Storage__Provider"] = "Sqlite",
-            ["Storage__Sqlite__Path"] = Scratch.NewPath(".db"),
-            ["Llm__Provider"] = "LlamaSharp",
-            ["Llm__ModelPath"] = modelPath,
-            ["Llm__Threads"] = Threads.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Llm__ContextSize"] = ContextSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Llm__MaxOutputTokens"] = MaxOutputTokens.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Chat__MaxOutputTokens"] = MaxOutputTokens.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Chat__Temperature"] = "0",
-            ["Chat__SystemPrompt"] = "",
-        });
+        await using var app = AppProcess.Start(apps.ChatBot, ChatBotSettings(LlamaSharp(modelPath, Threads)));
         using var http = Sse.CreateClient();
         await app.WaitForHealthAsync(http, TimeSpan.FromMinutes(2));
 
@@ -94,7 +83,27 @@ public static class StreamingBench
         return (rateRatio, ttftOverhead);
     }
 
-    private static string Tokens(List<Run> runs) => Stats.Of(runs.Select(r => (double)r.Tokens)).Format("0");
+    /// <summary>ChatBot in local mode with one model backend, answering greedily with no system prompt, at most <see cref="MaxOutputTokens"/>.</summary>
+    internal static Dictionary<string, string> ChatBotSettings(IEnumerable<KeyValuePair<string, string>> model) => new(model)
+    {
+        ["Storage__Provider"] = "Sqlite",
+        ["Storage__Sqlite__Path"] = Scratch.NewPath(".db"),
+        ["Chat__MaxOutputTokens"] = MaxOutputTokens.ToString(CultureInfo.InvariantCulture),
+        ["Chat__Temperature"] = "0",
+        ["Chat__SystemPrompt"] = "",
+    };
+
+    /// <summary>The LlamaSharp backend (llama.cpp in the app's process) on a GGUF file.</summary>
+    internal static Dictionary<string, string> LlamaSharp(string modelPath, int threads) => new()
+    {
+        ["Llm__Provider"] = "LlamaSharp",
+        ["Llm__ModelPath"] = modelPath,
+        ["Llm__Threads"] = threads.ToString(CultureInfo.InvariantCulture),
+        ["Llm__ContextSize"] = ContextSize.ToString(CultureInfo.InvariantCulture),
+        ["Llm__MaxOutputTokens"] = MaxOutputTokens.ToString(CultureInfo.InvariantCulture),
+    };
+
+    internal static string Tokens(List<Run> runs) => Stats.Of(runs.Select(r => (double)r.Tokens)).Format("0");
 
     private static async Task<Run> InProcessAsync(LlamaSharpChatClient client)
     {
@@ -115,7 +124,7 @@ public static class StreamingBench
         return new Run(first, Rate(tokens, first, last), tokens, last);
     }
 
-    private static async Task<Run> OverHttpAsync(HttpClient http, Uri baseAddress)
+    internal static async Task<Run> OverHttpAsync(HttpClient http, Uri baseAddress)
     {
         var conversation = await Sse.CreateConversationAsync(http, baseAddress, "bench");
         var events = await Sse.TurnAsync(http, Sse.TurnUrl(baseAddress, conversation), "bench", Prompt);
@@ -128,6 +137,6 @@ public static class StreamingBench
         return new Run(deltas[0].Ms, Rate(deltas.Count, deltas[0].Ms, deltas[^1].Ms), deltas.Count, deltas[^1].Ms);
     }
 
-    private static double Rate(int tokens, double firstMs, double lastMs) =>
+    internal static double Rate(int tokens, double firstMs, double lastMs) =>
         tokens > 1 ? (tokens - 1) / ((lastMs - firstMs) / 1000) : double.NaN;
 }

@@ -25,6 +25,9 @@ public sealed class ApiFunctionProps
     public Network? Network { get; init; }
 
     public required int? ReservedConcurrency { get; init; }
+
+    /// <summary>SnapStart on published versions, invoked through <see cref="ApiFunction.LiveAliasName"/> (see <see cref="ApiFunction.Invoked"/>).</summary>
+    public bool SnapStart { get; init; }
     public required RetentionDays LogRetention { get; init; }
     public required RemovalPolicy LogRemovalPolicy { get; init; }
 }
@@ -48,6 +51,9 @@ public sealed class ApiFunction : Construct
     public const string WebAdapterLayerAccount = "753240598075";
     public const int AppPort = 8080;
     public const string HealthPath = "/api/health";
+
+    /// <summary>With SnapStart, API Gateway invokes this alias of the newest published version.</summary>
+    public const string LiveAliasName = "live";
 
     /// <summary>
     /// Memory sets CPU: 1769 MB is one full vCPU. 1024 MB (~0.6 vCPU) keeps the JIT-heavy .NET cold start short
@@ -105,13 +111,23 @@ public sealed class ApiFunction : Construct
         {
             environment["Cache__Provider"] = "Redis";
             environment["Cache__Redis__Configuration"] = props.RedisConfiguration;
+            if (props.SnapStart)
+            {
+                // The init ends in the snapshot: a connection opened then would be dead after every restore.
+                environment["Cache__Redis__ConnectAtStartup"] = "false";
+            }
         }
 
         Function = new Function(this, "Function", new FunctionProps
         {
             Description = "ChatBot API (ASP.NET Core behind the Lambda Web Adapter)",
             // Escape hatch: CDK 2.160 has no Runtime.DOTNET_10. After upgrading, use Runtime.DOTNET_10.
-            Runtime = new Runtime("dotnet10", RuntimeFamily.DOTNET_CORE),
+            Runtime = new Runtime("dotnet10", RuntimeFamily.DOTNET_CORE, new LambdaRuntimeProps { SupportsSnapStart = true }),
+            // The snapshot is taken once the Web Adapter's readiness check has passed; the app opens no connection
+            // before its first request, so none is frozen into it (docs/architecture.md, "Cold start and SnapStart").
+            SnapStart = props.SnapStart ? SnapStartConf.ON_PUBLISHED_VERSIONS : null,
+            // Each version's snapshot is billed while the version exists: the one a deploy replaces is deleted.
+            CurrentVersionOptions = props.SnapStart ? new VersionOptions { RemovalPolicy = RemovalPolicy.DESTROY } : null,
             // Graviton: about 20% cheaper per GB-second than x86_64 and as fast for ASP.NET; LWA ships an arm64 layer.
             Architecture = Architecture.ARM_64,
             Handler = DeploymentSettings.ApiExecutableName,
@@ -134,6 +150,11 @@ public sealed class ApiFunction : Construct
             VpcSubnets = props.Network?.Subnets,
             SecurityGroups = props.Network is null ? null : [props.Network.FunctionSecurityGroup],
         });
+
+        // SnapStart applies to published versions only: each deploy publishes one and moves the alias to it.
+        Invoked = props.SnapStart
+            ? new Alias(this, "Live", new AliasProps { AliasName = LiveAliasName, Version = Function.CurrentVersion })
+            : Function;
 
         // DynamoDB: the operations the store calls, on this table and its indexes, nothing else.
         props.Table.Grant(Function, ConversationTable.DataActions);
@@ -184,6 +205,10 @@ public sealed class ApiFunction : Construct
     }
 
     public Function Function { get; }
+
+    /// <summary>What API Gateway invokes: the live alias with SnapStart, else the function itself ($LATEST).</summary>
+    public IFunction Invoked { get; }
+
     public LogGroup LogGroup { get; }
 
     /// <summary>The deploy-time generator of the list-cursor signing key (see <see cref="GenerateCursorKey"/>).</summary>

@@ -84,6 +84,7 @@ public sealed class ChatBotStack : Stack
             RedisConfiguration = Cache?.RedisConfiguration,
             Network = Network,
             ReservedConcurrency = settings.ReservedConcurrency,
+            SnapStart = settings.SnapStart,
             LogRetention = retention,
             LogRemovalPolicy = removal,
         });
@@ -97,7 +98,7 @@ public sealed class ChatBotStack : Stack
         // The REST API: Cognito authorizer, throttling, access logs, streaming integration.
         Api = new ChatApi(this, "Api", new ChatApiProps
         {
-            Function = Backend.Function,
+            Function = Backend.Invoked,
             UserPool = Users.UserPool,
             RateLimit = settings.ApiRateLimit,
             BurstLimit = settings.ApiBurstLimit,

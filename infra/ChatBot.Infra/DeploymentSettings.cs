@@ -91,6 +91,7 @@ public sealed record DeploymentSettings
         ["apiPackage"] = "folder with an API you published yourself (default: synth builds it from src/, once per change)",
         ["webDist"] = "folder with a web app you built yourself (default: synth builds it from frontend/, once per change)",
         ["reservedConcurrency"] = "reserved concurrency of the API function, or none (default 10)",
+        ["snapStart"] = "true | false: Lambda SnapStart on the API's published versions (default: true in full, false in minimal; never with llm=lambda)",
         ["apiRateLimit"] = "API Gateway steady-state requests per second (default 10)",
         ["apiBurstLimit"] = "API Gateway burst requests (default 20)",
         ["logRetentionDays"] = "CloudWatch Logs retention in days (default 30)",
@@ -145,6 +146,12 @@ public sealed record DeploymentSettings
 
     /// <summary>Null means no reservation (for accounts whose concurrency quota is still the new-account 10).</summary>
     public required int? ReservedConcurrency { get; init; }
+    /// <summary>
+    /// Lambda SnapStart on the API function's published versions, which API Gateway then invokes through an alias.
+    /// Its snapshot cache is billed per GB of memory every hour a version is active, so it is on by default only in the
+    /// full profile (see docs/architecture.md, "Cold start and SnapStart").
+    /// </summary>
+    public required bool SnapStart { get; init; }
     public required int ApiRateLimit { get; init; }
     public required int ApiBurstLimit { get; init; }
     public required int LogRetentionDays { get; init; }
@@ -329,6 +336,14 @@ public sealed record DeploymentSettings
             reserved = reader.Int("reservedConcurrency", 10, 1, 1000, "or none");
         }
 
+        // SnapStart costs money while idle, so the minimal profile leaves it off unless asked; it cannot snapshot a
+        // function whose /tmp is above 512 MB, which the in-Lambda model needs.
+        var snapStart = reader.Bool("snapStart", profile == DeploymentProfile.Full && llm != LlmBackend.Lambda);
+        if (snapStart && llm == LlmBackend.Lambda)
+        {
+            errors.Add("snapStart=true cannot be used with llm=lambda: Lambda SnapStart does not support more than 512 MB of /tmp, which the in-Lambda model needs. Remove -c snapStart.");
+        }
+
         // The account-level API Gateway defaults are 10,000 rps and 5,000 burst; a stage cannot exceed them.
         var rate = reader.Int("apiRateLimit", 10, 1, 5_000);
         var burst = reader.Int("apiBurstLimit", 20, 1, 5_000);
@@ -376,6 +391,7 @@ public sealed record DeploymentSettings
             ApiPackagePath = apiPackage,
             WebDistPath = webDist,
             ReservedConcurrency = reserved,
+            SnapStart = snapStart,
             ApiRateLimit = rate,
             ApiBurstLimit = burst,
             LogRetentionDays = retention,

@@ -15,6 +15,8 @@ try
     builder.AddChatBotStorage();
     builder.AddChatBotCache();
     builder.AddChatBotModel();
+    // Under Lambda SnapStart the SDK clients are built before the snapshot, so restored instances do not rebuild them.
+    builder.AddSnapStartPriming();
     builder.AddChatBotIdentity();
     builder.AddChatBotHttp();
     builder.ListenOnLoopbackByDefault();

@@ -25,6 +25,13 @@ public sealed class RedisCacheOptions
 
     /// <summary>After a failure, how long calls skip Redis (as misses) before trying it again.</summary>
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Connect while the app starts, so its first turns can already hit. False leaves the connection to the first call
+    /// (a miss while it connects): for Lambda SnapStart, whose init ends in a snapshot where a connection would be frozen
+    /// and found dead after every restore.
+    /// </summary>
+    public bool ConnectAtStartup { get; set; } = true;
 }
 
 /// <summary>Checks the settings at startup, naming the key to fix.</summary>

@@ -122,7 +122,7 @@ public sealed partial class RedisContextCache : IContextCache, IAsyncDisposable
             configuration.TrustIssuer(caPath);
         }
 
-        // Connect in the background. The host waits for it at startup (WhenConnectedAsync); a call made before it is up is a miss.
+        // Connect in the background: the host starts this at startup without waiting for it; a call made before it is up is a miss.
         _connection = ConnectionMultiplexer.ConnectAsync(configuration);
     }
 

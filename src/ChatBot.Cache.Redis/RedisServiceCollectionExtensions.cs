@@ -26,10 +26,22 @@ public static class RedisServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Connects during startup (on Lambda: during init), so the first turns are not misses for want of a connection.</summary>
-    private sealed class RedisConnectionWarmup(RedisContextCache cache) : IHostedService
+    /// <summary>
+    /// Starts connecting while the app starts (on Lambda: during init), so the first turns are not misses for want of a
+    /// connection, without holding up the start: the connection comes up while the app binds its port and answers its
+    /// readiness check. With <see cref="RedisCacheOptions.ConnectAtStartup"/> off, the cache (and its connection) waits for its first use.
+    /// </summary>
+    private sealed class RedisConnectionWarmup(IOptions<RedisCacheOptions> options, IServiceProvider services) : IHostedService
     {
-        public Task StartAsync(CancellationToken cancellationToken) => cache.WhenConnectedAsync(cancellationToken);
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            if (options.Value.ConnectAtStartup)
+            {
+                _ = Task.Run(() => services.GetRequiredService<RedisContextCache>().WhenConnectedAsync(CancellationToken.None), CancellationToken.None);
+            }
+
+            return Task.CompletedTask;
+        }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }

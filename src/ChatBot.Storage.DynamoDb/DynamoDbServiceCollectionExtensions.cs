@@ -31,11 +31,15 @@ public static class DynamoDbServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Creates the table at startup when asked to (local runs), before the app takes requests.</summary>
-    private sealed class DynamoDbTableInitializer(IAmazonDynamoDB client, IOptions<DynamoDbStoreOptions> options) : IHostedService
+    /// <summary>
+    /// Creates the table at startup when asked to (local runs), before the app takes requests. Otherwise (on Lambda) the
+    /// SDK client is not even built here: the first request builds it, so the start pays nothing for it.
+    /// </summary>
+    private sealed class DynamoDbTableInitializer(IServiceProvider services, IOptions<DynamoDbStoreOptions> options) : IHostedService
     {
-        public Task StartAsync(CancellationToken cancellationToken) =>
-            options.Value.CreateTable ? DynamoDbTable.EnsureCreatedAsync(client, options.Value.TableName, cancellationToken) : Task.CompletedTask;
+        public Task StartAsync(CancellationToken cancellationToken) => options.Value.CreateTable
+            ? DynamoDbTable.EnsureCreatedAsync(services.GetRequiredService<IAmazonDynamoDB>(), options.Value.TableName, cancellationToken)
+            : Task.CompletedTask;
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }

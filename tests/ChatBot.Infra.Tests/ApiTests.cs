@@ -14,7 +14,7 @@ public sealed class ApiTests(SynthFixture fixture)
     {
         foreach (var (synthesis, region) in new[] { (fixture.Full, "us-west-2"), (fixture.Minimal, SynthFixture.MinimalRegion) })
         {
-            var function = ApiFunctionId(synthesis);
+            var invoked = InvokedArn(synthesis);
             foreach (var method in synthesis.OfType("AWS::ApiGateway::Method").Values)
             {
                 var integration = method["Properties"]!["Integration"]!;
@@ -23,7 +23,7 @@ public sealed class ApiTests(SynthFixture fixture)
                 Assert.Equal("POST", integration["IntegrationHttpMethod"]!.GetValue<string>());
                 Assert.Equal("STREAM", integration["ResponseTransferMode"]!.GetValue<string>());
                 Assert.Equal(
-                    $"arn:aws:apigateway:{region}:lambda:path/2021-11-15/functions/${{{function}.Arn}}/response-streaming-invocations",
+                    $"arn:aws:apigateway:{region}:lambda:path/2021-11-15/functions/{invoked}/response-streaming-invocations",
                     Cfn.Render(integration["Uri"]));
             }
         }
@@ -76,11 +76,11 @@ public sealed class ApiTests(SynthFixture fixture)
     {
         foreach (var synthesis in fixture.Both)
         {
-            var function = ApiFunctionId(synthesis);
+            var invoked = InvokedArn(synthesis);
             var api = Assert.Single(synthesis.OfType("AWS::ApiGateway::RestApi")).Key;
             var permissions = synthesis.OfType("AWS::Lambda::Permission").Values
                 .Select(p => p["Properties"]!)
-                .Where(p => Cfn.Render(p["FunctionName"]) == "${" + function + ".Arn}")
+                .Where(p => Cfn.Render(p["FunctionName"]) == invoked)
                 .ToList();
 
             Assert.Equal(2, permissions.Count);
@@ -115,4 +115,9 @@ public sealed class ApiTests(SynthFixture fixture)
     }
 
     internal static string ApiFunctionId(Synthesis synthesis) => Cfn.LogicalId(synthesis.Stack, synthesis.Stack.Backend.Function);
+
+    /// <summary>What API Gateway invokes, rendered: the live alias (its Ref is its ARN) with SnapStart, else the function.</summary>
+    internal static string InvokedArn(Synthesis synthesis) => synthesis.Stack.Backend.Invoked is Amazon.CDK.AWS.Lambda.Alias alias
+        ? "${" + Cfn.LogicalId(synthesis.Stack, alias) + "}"
+        : "${" + ApiFunctionId(synthesis) + ".Arn}";
 }

@@ -31,7 +31,27 @@ public sealed class DeploymentSettingsTests(SynthFixture fixture)
         Assert.Equal(30, settings.LogRetentionDays);
         Assert.Equal(1, settings.CacheMaxDataGb);
         Assert.Equal(5000, settings.CacheMaxEcpuPerSecond);
+        Assert.True(settings.SnapStart);
     }
+
+    [Theory]
+    [InlineData("full", "bedrock", true)]
+    [InlineData("full", "fargate", true)]
+    [InlineData("full", "lambda", false)]
+    [InlineData("minimal", "bedrock", false)]
+    [InlineData("minimal", "fargate", false)]
+    public void SnapStart_DefaultsToOnInFullOnly_AndNeverWithTheInLambdaModel(string profile, string llm, bool expected) =>
+        Assert.Equal(expected, Read(new() { ["profile"] = profile, ["llm"] = llm }).SnapStart);
+
+    [Theory]
+    [InlineData("minimal", "true", true)]
+    [InlineData("full", "false", false)]
+    public void SnapStart_ContextOverridesTheProfileDefault(string profile, string value, bool expected) =>
+        Assert.Equal(expected, Read(new() { ["profile"] = profile, ["snapStart"] = value }).SnapStart);
+
+    [Fact]
+    public void SnapStart_WithTheInLambdaModel_FailsNamingTheTmpLimit() =>
+        Assert.Contains("512 MB of /tmp", Assert.Single(Fails(new() { ["llm"] = "lambda", ["snapStart"] = "true" }).Problems), StringComparison.Ordinal);
 
     [Theory]
     [InlineData("full", DeploymentProfile.Full)]

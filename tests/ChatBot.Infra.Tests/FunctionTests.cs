@@ -52,6 +52,8 @@ public sealed class FunctionTests(SynthFixture fixture)
             ["Llm__Region"] = "us-west-2",
             ["Cache__Provider"] = "Redis",
             ["Cache__Redis__Configuration"] = $"${{{cache}.Endpoint.Address}}:${{{cache}.Endpoint.Port}},ssl=true,abortConnect=false",
+            // SnapStart (on in full): no connection may be frozen into the snapshot.
+            ["Cache__Redis__ConnectAtStartup"] = "false",
         }, Environment(fixture.Full));
     }
 
@@ -176,6 +178,35 @@ public sealed class FunctionTests(SynthFixture fixture)
         Assert.Equal(2, vpcConfig["SubnetIds"]!.AsArray().Count);
         Assert.All(Cfn.RenderList(vpcConfig["SubnetIds"]), subnet => Assert.Contains("isolated", subnet, StringComparison.Ordinal));
         Assert.Null(Function(fixture.Minimal)["VpcConfig"]);
+    }
+
+    [Fact]
+    public void SnapStart_Full_IsOnPublishedVersions_AndApiGatewayInvokesTheLiveAlias()
+    {
+        var function = ApiTests.ApiFunctionId(fixture.Full);
+        var (versionId, versionResource) = Assert.Single(fixture.Full.OfType("AWS::Lambda::Version"));
+        var version = versionResource["Properties"]!;
+        var alias = fixture.Full.Properties("AWS::Lambda::Alias");
+
+        Assert.Equal("PublishedVersions", Function(fixture.Full)["SnapStart"]!["ApplyOn"]!.GetValue<string>());
+        Assert.Equal("${" + function + "}", Cfn.Render(version["FunctionName"]));
+        // The replaced version is deleted with its snapshot, which is billed for as long as the version exists.
+        Assert.Equal("Delete", versionResource["DeletionPolicy"]!.GetValue<string>());
+        Assert.Equal("live", alias["Name"]!.GetValue<string>());
+        Assert.Equal("${" + function + "}", Cfn.Render(alias["FunctionName"]));
+        Assert.Equal("${" + versionId + ".Version}", Cfn.Render(alias["FunctionVersion"]));
+        Assert.StartsWith("${" + Cfn.LogicalId(fixture.Full.Stack, fixture.Full.Stack.Backend.Invoked), ApiTests.InvokedArn(fixture.Full), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SnapStart_Minimal_IsOff_WithNoVersionOrAlias_SoIdleCostsNothing()
+    {
+        foreach (var synthesis in new[] { fixture.Minimal, fixture.MinimalFargate, fixture.FullLambda, fixture.MinimalLambda })
+        {
+            Assert.Null(Function(synthesis)["SnapStart"]);
+            Assert.Empty(synthesis.OfType("AWS::Lambda::Alias"));
+            Assert.Same(synthesis.Stack.Backend.Function, synthesis.Stack.Backend.Invoked);
+        }
     }
 
     private static string CursorKeyId(Synthesis synthesis) => Cfn.LogicalId(synthesis.Stack, synthesis.Stack.Backend.CursorKey);

@@ -49,7 +49,12 @@ public sealed class Gateway : IAsyncDisposable
         _methods = [.. stack.OfType("AWS::ApiGateway::Method").Values.Select(m => m["Properties"]!.AsObject()).Select(p =>
         {
             var resourcePath = PathOf(p["ResourceId"]);
-            var functionArn = p["Integration"]!["Uri"]!["Fn::Join"]![1]!.AsArray().Single(part => part is JsonObject o && o["Fn::GetAtt"] is not null)!;
+            // The integration names the function (Fn::GetAtt Arn) or, with SnapStart, its alias (Ref), which names the function.
+            var target = p["Integration"]!["Uri"]!["Fn::Join"]![1]!.AsArray().Single(part => part is JsonObject o
+                && (o["Fn::GetAtt"] is not null || o["Ref"]?.GetValue<string>().StartsWith("AWS::", StringComparison.Ordinal) == false))!;
+            var functionLogicalId = target["Fn::GetAtt"] is JsonArray getAtt
+                ? getAtt[0]!.GetValue<string>()
+                : stack.Properties(target["Ref"]!.GetValue<string>())["FunctionName"]!["Ref"]!.GetValue<string>();
             return new Method(
                 resourcePath,
                 PathPattern(resourcePath),
@@ -58,7 +63,7 @@ public sealed class Gateway : IAsyncDisposable
                 p["AuthorizerId"]?["Ref"]?.GetValue<string>(),
                 stack.ResolveList(p["AuthorizationScopes"]),
                 p["ApiKeyRequired"]?.GetValue<bool>() == true,
-                functionArn["Fn::GetAtt"]![0]!.GetValue<string>());
+                functionLogicalId);
         })];
 
         // A Cognito authorizer trusts tokens its pools issued: https://cognito-idp.{region}.amazonaws.com/{pool id}.
