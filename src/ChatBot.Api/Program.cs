@@ -1,6 +1,7 @@
 using ChatBot.Api.Conversations;
 using ChatBot.Api.Identity;
 using ChatBot.Api.Infrastructure;
+using ChatBot.Api.Telemetry;
 using ChatBot.Core;
 
 var builder = WebApplication.CreateSlimBuilder(args);
@@ -10,6 +11,8 @@ builder.AddChatBotCore();
 builder.AddChatBotStorage();
 builder.AddChatBotCache();
 builder.AddChatBotModel();
+// Spans around the adapters above, and the exporters configured (none by default; EMF on AWS).
+builder.AddChatBotTelemetry();
 builder.AddChatBotIdentity();
 builder.AddChatBotHttp();
 builder.ListenOnLoopbackByDefault();
