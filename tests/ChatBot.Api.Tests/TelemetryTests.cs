@@ -121,6 +121,62 @@ public sealed class TelemetryTests
     }
 
     /// <summary>The exporters append from other threads; ToArray copies without enumerating.</summary>
+    [Fact]
+    public async Task Emf_WritesATurnsMetricsBeforeItsResponseEnds_WithoutWaitingForTheInterval()
+    {
+        var output = new StringWriter();
+        var console = Console.Out;
+        Console.SetOut(TextWriter.Synchronized(output));
+        try
+        {
+            using var app = new ChatBotApp(settings: new Dictionary<string, string?>
+            {
+                ["Telemetry:Emf"] = "true",
+                ["Telemetry:MetricsIntervalSeconds"] = "3600",
+            });
+            var client = app.ClientFor("alice");
+            var conversation = await client.CreateConversationAsync();
+
+            var response = await client.SendJsonAsync(conversation.Id, new { content = "Once upon a time" });
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var lines = output.ToString().Split('\n').Where(l => l.StartsWith("{\"_aws\"", StringComparison.Ordinal)).ToList();
+            Assert.Contains(lines, l => l.Contains($"\"{TelemetryNames.Turns}\"", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.Contains($"\"{TelemetryNames.TimeToFirstToken}\"", StringComparison.Ordinal));
+            Assert.DoesNotContain(lines, l => l.Contains("Once upon a time", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Console.SetOut(console);
+        }
+    }
+
+    [Fact]
+    public async Task Problem_BehindApiGateway_CarriesTheXRayTraceId()
+    {
+        using var app = new ChatBotApp(new ScriptedChatClient("unused"));
+        var client = app.ClientFor("alice");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/conversations/{Ids.New(DateTimeOffset.UtcNow)}");
+        request.Headers.Add(XRayTraceHeaderPropagator.HeaderName, "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1");
+
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.StartsWith("00-5759e988bd862e3fe1be46a994272793-", problem.GetProperty("traceId").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1", "00-5759e988bd862e3fe1be46a994272793-53995c3f42cd8ad8-01")]
+    [InlineData("Root=1-5759E988-BD862E3FE1BE46A994272793;Parent=53995C3F42CD8AD8;Sampled=0", "00-5759e988bd862e3fe1be46a994272793-53995c3f42cd8ad8-00")]
+    [InlineData("Root=1-5759e988-bd862e3fe1be46a99427279;Parent=53995c3f42cd8ad8", null)]
+    [InlineData("Root=1-5759e988-bd862e3fe1be46a99427279z;Parent=53995c3f42cd8ad8", null)]
+    [InlineData("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f", null)]
+    [InlineData("Self=1-5759e988-bd862e3fe1be46a994272793", null)]
+    [InlineData("", null)]
+    public void XRayTraceHeader_BecomesTheW3CParent_OrNothingWhenMalformed(string header, string? expected) =>
+        Assert.Equal(expected, XRayTraceHeaderPropagator.ToTraceParent(header));
+
     private static T[] Snapshot<T>(List<T> items) => items.ToArray();
 
     private static IEnumerable<MetricPoint> Points(List<MetricSnapshot> metrics, string name) =>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ChatBot.Core;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -31,6 +32,9 @@ public static class TelemetryExtensions
         builder.Services.AddOptions<TelemetryOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.Decorate<IConversationStore>(inner => new TracedConversationStore(inner));
         builder.Services.Decorate<IContextCache>(inner => new TracedContextCache(inner));
+        // Behind API Gateway, a request continues its X-Ray trace, so logs and problems carry the X-Ray trace id.
+        builder.Services.AddSingleton<DistributedContextPropagator>(
+            new XRayTraceHeaderPropagator(DistributedContextPropagator.CreateDefaultPropagator()));
 
         var options = section.Get<TelemetryOptions>() ?? new TelemetryOptions();
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
@@ -81,6 +85,11 @@ public static class TelemetryExtensions
                 });
             }
         });
+        if (options.Emf)
+        {
+            builder.Services.AddTransient<IStartupFilter, FlushMetricsAtRequestEnd>();
+        }
+
         return builder;
     }
 
