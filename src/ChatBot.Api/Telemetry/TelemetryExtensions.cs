@@ -44,9 +44,12 @@ public static class TelemetryExtensions
         }
 
         var interval = options.MetricsIntervalSeconds * 1000;
-        var telemetry = builder.Services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService(TelemetryNames.Source));
+        var telemetry = builder.Services.AddOpenTelemetry();
         if (otlp || options.Console)
         {
+            // Only these exporters send a resource. Building one halves the cost of starting the SDK (about 75 of 150 ms
+            // measured in a fresh ReadyToRun process), which EMF alone, on every Lambda cold start, does not pay.
+            telemetry.ConfigureResource(resource => resource.AddService(TelemetryNames.Source));
             // On AWS, X-Ray gets API Gateway's and Lambda's own segments from active tracing; spans leave the app only here.
             telemetry.WithTracing(tracing =>
             {
