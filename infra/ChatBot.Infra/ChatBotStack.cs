@@ -135,6 +135,8 @@ public sealed class ChatBotStack : Stack
             WebAclArn = Firewall?.ReadArn(this),
             Api = Api.RestApi,
             HostedUiUrl = Users.HostedUiUrl,
+            // The web app derives its OIDC authority from the region and pool the same way (frontend/src/config.ts).
+            IssuerOrigin = $"https://cognito-idp.{Region}.amazonaws.com",
             RemovalPolicy = removal,
             ApiOriginKey = Api.OriginKey,
         });

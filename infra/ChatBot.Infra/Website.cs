@@ -12,8 +12,14 @@ public sealed class WebsiteProps
     /// <summary>The API, served at <c>/api/*</c> on the same origin so the app needs no CORS.</summary>
     public required RestApi Api { get; init; }
 
-    /// <summary>The Cognito hosted UI URL: the one other origin the page talks to (the token endpoint).</summary>
+    /// <summary>The Cognito hosted UI URL: where the page exchanges codes for tokens and revokes them.</summary>
     public required string HostedUiUrl { get; init; }
+
+    /// <summary>
+    /// The origin of the Cognito issuer, <c>https://cognito-idp.{region}.amazonaws.com</c>: the page reads the OIDC
+    /// discovery document from it before it can send anyone to sign in.
+    /// </summary>
+    public required string IssuerOrigin { get; init; }
 
     /// <summary>DESTROY also empties the bucket on delete; RETAIN keeps it (and its files).</summary>
     public required RemovalPolicy RemovalPolicy { get; init; }
@@ -50,7 +56,7 @@ public sealed class Website : Construct
             {
                 ContentSecurityPolicy = new ResponseHeadersContentSecurityPolicy
                 {
-                    ContentSecurityPolicy = ContentSecurityPolicy(props.HostedUiUrl),
+                    ContentSecurityPolicy = ContentSecurityPolicy(props.IssuerOrigin, props.HostedUiUrl),
                     Override = true,
                 },
                 StrictTransportSecurity = new ResponseHeadersStrictTransportSecurity
@@ -158,16 +164,16 @@ public sealed class Website : Construct
     public string SiteUrl => "https://" + Distribution.DistributionDomainName;
 
     /// <summary>
-    /// Only this origin's scripts, styles and data, plus the Cognito token endpoint. No inline script or style,
-    /// no framing, no plugins.
+    /// Only this origin's scripts, styles and data, plus Cognito's two hosts: the issuer (discovery) and the hosted UI
+    /// (token and revocation endpoints). No inline script or style, no framing, no plugins.
     /// </summary>
-    public static string ContentSecurityPolicy(string hostedUiUrl) => string.Join("; ",
+    public static string ContentSecurityPolicy(string issuerOrigin, string hostedUiUrl) => string.Join("; ",
         "default-src 'none'",
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data:",
         "font-src 'self'",
-        "connect-src 'self' " + hostedUiUrl,
+        $"connect-src 'self' {issuerOrigin} {hostedUiUrl}",
         "manifest-src 'self'",
         "base-uri 'none'",
         "form-action 'self'",

@@ -86,15 +86,19 @@ public abstract class BrowserTest(E2EFixture fixture) : IAsyncLifetime
     }
 
     /// <summary>A fresh browser context, closed after the test: no cookies, no storage.</summary>
-    protected async Task<IBrowserContext> NewContextAsync(ViewportSize? viewport = null, ColorScheme colorScheme = ColorScheme.Light)
-    {
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
+    protected Task<IBrowserContext> NewContextAsync(ViewportSize? viewport = null, ColorScheme colorScheme = ColorScheme.Light) =>
+        NewContextAsync(new BrowserNewContextOptions
         {
             ViewportSize = viewport ?? Desktop,
             ColorScheme = colorScheme,
             IsMobile = viewport?.Width < 600,
             HasTouch = viewport?.Width < 600,
         });
+
+    /// <summary>A fresh browser context with these options, closed after the test.</summary>
+    protected async Task<IBrowserContext> NewContextAsync(BrowserNewContextOptions options)
+    {
+        var context = await fixture.Browser.NewContextAsync(options);
         _contexts.Add(context);
         context.SetDefaultTimeout(15_000);
         return context;

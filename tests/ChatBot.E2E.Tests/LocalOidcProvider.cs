@@ -13,10 +13,18 @@ using Microsoft.IdentityModel.Tokens;
 namespace ChatBot.E2E.Tests;
 
 /// <summary>
-/// A small OpenID Connect provider standing in for Cognito's hosted UI, so the web app's real oidc-client-ts code runs
-/// the whole sign-in: discovery, an authorize page with a sign-in form, the code grant with PKCE (S256 only), refresh
-/// tokens, revocation, JWKS and end-session. Its tokens are shaped like Cognito's: RS256, <c>token_use</c>, an access
-/// token naming the app client in <c>client_id</c> (no <c>aud</c>), an ID token with <c>cognito:username</c>.
+/// A small OpenID Connect provider standing in for Cognito, so the web app's real oidc-client-ts code runs the whole
+/// sign-in: discovery, the hosted UI's authorize page with a sign-in form, the code grant with PKCE (S256 only), refresh
+/// tokens, revocation, JWKS and sign-out, at Cognito's paths. Its tokens are shaped like Cognito's: RS256,
+/// <c>token_use</c>, an access token naming the app client in <c>client_id</c> with the granted <c>scope</c> (no
+/// <c>aud</c>), an ID token with <c>aud</c> and <c>cognito:username</c>.
+/// <para>
+/// Two layouts: <see cref="StartAsync"/> serves everything from one plain-HTTP origin (the issuer) and lists an
+/// end_session_endpoint; <see cref="StartCognitoAsync"/> answers on Cognito's two hosts, the issuer
+/// (<c>https://cognito-idp.{region}.amazonaws.com/{pool id}</c>: discovery and keys) and the hosted UI domain
+/// (<c>https://{prefix}.auth.{region}.amazoncognito.com</c>: sign-in, tokens, revocation, <c>/logout</c>), and, like
+/// Cognito, lists no end_session_endpoint.
+/// </para>
 /// </summary>
 public sealed class LocalOidcProvider : IAsyncDisposable
 {
@@ -34,13 +42,37 @@ public sealed class LocalOidcProvider : IAsyncDisposable
     /// <summary>What a code or a refresh token stands for.</summary>
     private sealed record Grant(string User, string RedirectUri, string Scope, string? Challenge, string? Nonce, long AuthTime);
 
-    private LocalOidcProvider(WebApplication app) => _app = app;
+    private LocalOidcProvider(WebApplication app, OidcClient client)
+    {
+        _app = app;
+        Client = client;
+    }
 
-    /// <summary>The issuer, with no trailing slash: the web app's oidcAuthority and the API's Auth:Jwt:Authority.</summary>
+    /// <summary>The issuer, with no trailing slash: the web app's authority, and what every token's <c>iss</c> says.</summary>
     public string Issuer { get; private set; } = null!;
 
+    /// <summary>The hosted UI's base URL (Cognito's user pool domain); the issuer's origin in the one-origin layout.</summary>
+    public string HostedUi { get; private set; } = null!;
+
+    /// <summary>Where the issuer's endpoints listen (in the one-origin layout, everything).</summary>
+    public Uri IssuerListenOrigin { get; private set; } = null!;
+
+    /// <summary>Where the hosted UI's endpoints listen: another local origin in Cognito's layout.</summary>
+    public Uri HostedUiListenOrigin { get; private set; } = null!;
+
+    /// <summary>The one app client, as registered: redirect URLs, scopes and token lifetimes.</summary>
+    public OidcClient Client { get; set; }
+
+    public string AuthorizeEndpoint => HostedUi + "/oauth2/authorize";
+
+    public string TokenEndpoint => HostedUi + "/oauth2/token";
+
     /// <summary>Where the web app may be sent back to, after sign-in and sign-out: the app's own origin.</summary>
-    public string? AllowedRedirectUri { get; set; }
+    public string? AllowedRedirectUri
+    {
+        get => Client.CallbackUrls.Count > 0 ? Client.CallbackUrls[0] : null;
+        set => Client = Client with { CallbackUrls = value is null ? [] : [value], LogoutUrls = value is null ? [] : [value] };
+    }
 
     /// <summary>How many times a browser ended its session here.</summary>
     public int EndSessions => Volatile.Read(ref _endSessions);
@@ -49,16 +81,38 @@ public sealed class LocalOidcProvider : IAsyncDisposable
 
     public int ActiveRefreshTokens => _refreshTokens.Count;
 
+    /// <summary>One plain-HTTP origin on loopback for everything, with <see cref="ClientId"/> as the app client.</summary>
     public static async Task<LocalOidcProvider> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var provider = new LocalOidcProvider(app);
-        provider.Map(app);
+        var provider = new LocalOidcProvider(app, new OidcClient(ClientId, [], [], ["openid", "email", "profile"], TimeSpan.FromHours(1), TimeSpan.FromHours(1)));
+        provider.Map(app, issuerPath: "", issuerHost: null, hostedUiHost: null);
         await app.StartAsync();
-        provider.Issuer = app.Urls.Single().TrimEnd('/');
+        provider.Issuer = provider.HostedUi = app.Urls.Single().TrimEnd('/');
+        provider.IssuerListenOrigin = provider.HostedUiListenOrigin = new Uri(provider.Issuer + "/");
+        return provider;
+    }
+
+    /// <summary>
+    /// Cognito's layout: <paramref name="issuer"/> and <paramref name="hostedUi"/> are the deployed URLs, each served on
+    /// its own local HTTPS origin (<see cref="IssuerListenOrigin"/>, <see cref="HostedUiListenOrigin"/>) that its host
+    /// name is mapped to; each answers only its own host's endpoints.
+    /// </summary>
+    public static async Task<LocalOidcProvider> StartCognitoAsync(string issuer, string hostedUi, OidcClient client)
+    {
+        var issuerUri = new Uri(issuer);
+        var hostedUiUri = new Uri(hostedUi);
+        LocalOidcProvider? provider = null;
+        var (app, origins) = await Rehearsal.LocalTls.StartAsync(app =>
+        {
+            provider = new LocalOidcProvider(app, client) { Issuer = issuer.TrimEnd('/'), HostedUi = hostedUi.TrimEnd('/') };
+            provider.Map(app, issuerUri.AbsolutePath.TrimEnd('/'), issuerUri.Host, hostedUiUri.Host);
+        }, ports: 2);
+        provider!.IssuerListenOrigin = origins[0];
+        provider.HostedUiListenOrigin = origins[1];
         return provider;
     }
 
@@ -74,7 +128,7 @@ public sealed class LocalOidcProvider : IAsyncDisposable
     /// <summary>Per user, the <c>expires_in</c> the browser is told (default an hour), which is when it renews.</summary>
     public ConcurrentDictionary<string, int> ReportedLifetimes { get; } = new();
 
-    private void Map(WebApplication app)
+    private void Map(WebApplication app, string issuerPath, string? issuerHost, string? hostedUiHost)
     {
         // The web app calls discovery, token and revocation from its own origin (another port).
         app.Use(async (context, next) =>
@@ -91,23 +145,34 @@ public sealed class LocalOidcProvider : IAsyncDisposable
             await next(context);
         });
 
-        app.MapGet("/.well-known/openid-configuration", () => Results.Json(new Dictionary<string, object>
+        RouteHandlerBuilder OnIssuer(RouteHandlerBuilder route) => issuerHost is null ? route : route.RequireHost(issuerHost);
+        RouteHandlerBuilder OnHostedUi(RouteHandlerBuilder route) => hostedUiHost is null ? route : route.RequireHost(hostedUiHost);
+
+        OnIssuer(app.MapGet(issuerPath + "/.well-known/openid-configuration", () =>
         {
-            ["issuer"] = Issuer,
-            ["authorization_endpoint"] = $"{Issuer}/authorize",
-            ["token_endpoint"] = $"{Issuer}/token",
-            ["jwks_uri"] = $"{Issuer}/jwks",
-            ["end_session_endpoint"] = $"{Issuer}/logout",
-            ["revocation_endpoint"] = $"{Issuer}/revoke",
-            ["response_types_supported"] = new[] { "code" },
-            ["grant_types_supported"] = new[] { "authorization_code", "refresh_token" },
-            ["subject_types_supported"] = new[] { "public" },
-            ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
-            ["code_challenge_methods_supported"] = new[] { "S256" },
-            ["scopes_supported"] = new[] { "openid", "email", "profile" },
+            var discovery = new Dictionary<string, object>
+            {
+                ["issuer"] = Issuer,
+                ["authorization_endpoint"] = AuthorizeEndpoint,
+                ["token_endpoint"] = TokenEndpoint,
+                ["jwks_uri"] = $"{Issuer}/.well-known/jwks.json",
+                ["revocation_endpoint"] = $"{HostedUi}/oauth2/revoke",
+                ["response_types_supported"] = new[] { "code" },
+                ["grant_types_supported"] = new[] { "authorization_code", "refresh_token" },
+                ["subject_types_supported"] = new[] { "public" },
+                ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
+                ["code_challenge_methods_supported"] = new[] { "S256" },
+                ["scopes_supported"] = new[] { "openid", "email", "profile" },
+            };
+            if (hostedUiHost is null)
+            {
+                discovery["end_session_endpoint"] = $"{HostedUi}/logout";
+            }
+
+            return Results.Json(discovery);
         }));
 
-        app.MapGet("/jwks", () =>
+        OnIssuer(app.MapGet(issuerPath + "/.well-known/jwks.json", () =>
         {
             var parameters = _key.Rsa.ExportParameters(includePrivateParameters: false);
             return Results.Json(new
@@ -117,24 +182,24 @@ public sealed class LocalOidcProvider : IAsyncDisposable
                     new { kty = "RSA", use = "sig", alg = "RS256", kid = _key.KeyId, n = Base64UrlEncoder.Encode(parameters.Modulus), e = Base64UrlEncoder.Encode(parameters.Exponent) },
                 },
             });
-        });
+        }));
 
-        app.MapGet("/authorize", Authorize);
-        app.MapPost("/login", SignIn).DisableAntiforgery();
-        app.MapPost("/token", Token).DisableAntiforgery();
-        app.MapPost("/revoke", async (HttpRequest request) =>
+        OnHostedUi(app.MapGet("/oauth2/authorize", Authorize));
+        OnHostedUi(app.MapPost("/login", SignIn).DisableAntiforgery());
+        OnHostedUi(app.MapPost("/oauth2/token", Token).DisableAntiforgery());
+        OnHostedUi(app.MapPost("/oauth2/revoke", async (HttpRequest request) =>
         {
             var form = await request.ReadFormAsync();
             _refreshTokens.TryRemove(form["token"].ToString(), out _);
             return Results.Ok();
-        }).DisableAntiforgery();
-        app.MapGet("/logout", EndSession);
+        }).DisableAntiforgery());
+        OnHostedUi(app.MapGet("/logout", EndSession));
     }
 
     private IResult Authorize(HttpRequest request)
     {
         var query = request.Query;
-        if (query["client_id"] != ClientId || query["redirect_uri"] != AllowedRedirectUri)
+        if (query["client_id"] != Client.ClientId || !Client.CallbackUrls.Contains(query["redirect_uri"].ToString()))
         {
             // Never redirect to a URI the client did not register: show the error here instead.
             return Results.BadRequest($"Unknown client_id or redirect_uri: {query["client_id"]}, {query["redirect_uri"]}.");
@@ -145,9 +210,10 @@ public sealed class LocalOidcProvider : IAsyncDisposable
             return RedirectWithError(query, "invalid_request", "Only the code flow with PKCE (S256) is supported.");
         }
 
-        if (!query["scope"].ToString().Split(' ').Contains("openid"))
+        var scopes = query["scope"].ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (!scopes.Contains("openid") || !scopes.All(Client.Scopes.Contains))
         {
-            return RedirectWithError(query, "invalid_scope", "The openid scope is required.");
+            return RedirectWithError(query, "invalid_scope", "The openid scope is required, and only the client's scopes are granted.");
         }
 
         // Signed in here already: no form, straight back with a code, as Cognito's hosted UI does.
@@ -175,7 +241,7 @@ public sealed class LocalOidcProvider : IAsyncDisposable
     {
         var form = await request.ReadFormAsync();
         var query = new QueryCollection(form.Where(p => p.Key != "username").ToDictionary(p => p.Key, p => p.Value));
-        if (query["client_id"] != ClientId || query["redirect_uri"] != AllowedRedirectUri)
+        if (query["client_id"] != Client.ClientId || !Client.CallbackUrls.Contains(query["redirect_uri"].ToString()))
         {
             return Results.BadRequest("Unknown client_id or redirect_uri.");
         }
@@ -200,7 +266,7 @@ public sealed class LocalOidcProvider : IAsyncDisposable
     private async Task<IResult> Token(HttpRequest request)
     {
         var form = await request.ReadFormAsync();
-        if (form["client_id"] != ClientId)
+        if (form["client_id"] != Client.ClientId)
         {
             return TokenError("invalid_client");
         }
@@ -244,7 +310,7 @@ public sealed class LocalOidcProvider : IAsyncDisposable
             ["id_token"] = IdToken(grant),
             ["access_token"] = AccessToken(grant),
             ["token_type"] = "Bearer",
-            ["expires_in"] = ReportedLifetimes.GetValueOrDefault(grant.User, 3600),
+            ["expires_in"] = ReportedLifetimes.GetValueOrDefault(grant.User, (int)Client.AccessTokenLifetime.TotalSeconds),
         };
         if (refreshToken is not null)
         {
@@ -264,33 +330,42 @@ public sealed class LocalOidcProvider : IAsyncDisposable
 
         context.Response.Cookies.Delete(SessionCookie, new CookieOptions { Path = "/" });
         var query = context.Request.Query;
+        // Cognito's /logout takes client_id and logout_uri; an OIDC end-session request, post_logout_redirect_uri and state.
+        var cognito = query["logout_uri"].ToString();
+        if (cognito.Length > 0)
+        {
+            return query["client_id"] == Client.ClientId && Client.LogoutUrls.Contains(cognito)
+                ? Results.Redirect(cognito)
+                : Results.BadRequest("Unknown client_id or logout_uri.");
+        }
+
         var target = query["post_logout_redirect_uri"].ToString();
-        return target == AllowedRedirectUri
+        return Client.LogoutUrls.Contains(target)
             ? Results.Redirect(AppendQuery(target, ("state", query["state"])))
             : Results.Content("<!doctype html><title>Signed out</title><p>You are signed out.</p>", "text/html; charset=utf-8");
     }
 
     private string IdToken(Grant grant) => Sign(grant, new Dictionary<string, object>
     {
-        ["aud"] = ClientId,
+        ["aud"] = Client.ClientId,
         ["token_use"] = "id",
         ["cognito:username"] = grant.User,
         ["email"] = $"{grant.User}@example.com",
         ["email_verified"] = true,
         ["auth_time"] = grant.AuthTime,
-    }, grant.Nonce);
+    }, grant.Nonce, Client.IdTokenLifetime);
 
     private string AccessToken(Grant grant) => Sign(grant, new Dictionary<string, object>
     {
-        ["client_id"] = ClientId,
+        ["client_id"] = Client.ClientId,
         ["token_use"] = "access",
         ["scope"] = grant.Scope,
         ["username"] = grant.User,
         ["auth_time"] = grant.AuthTime,
         ["jti"] = Guid.NewGuid().ToString(),
-    }, nonce: null);
+    }, nonce: null, AccessTokenLifetimes.GetValueOrDefault(grant.User, Client.AccessTokenLifetime));
 
-    private string Sign(Grant grant, Dictionary<string, object> claims, string? nonce)
+    private string Sign(Grant grant, Dictionary<string, object> claims, string? nonce, TimeSpan lifetime)
     {
         claims["sub"] = SubjectOf(grant.User);
         if (nonce is not null)
@@ -305,7 +380,7 @@ public sealed class LocalOidcProvider : IAsyncDisposable
             Claims = claims,
             IssuedAt = now,
             NotBefore = now,
-            Expires = now + AccessTokenLifetimes.GetValueOrDefault(grant.User, TimeSpan.FromHours(1)),
+            Expires = now + lifetime,
             SigningCredentials = new SigningCredentials(_key, SecurityAlgorithms.RsaSha256),
         });
     }
@@ -327,3 +402,12 @@ public sealed class LocalOidcProvider : IAsyncDisposable
         await _app.DisposeAsync();
     }
 }
+
+/// <summary>An app client as the provider knows it (for Cognito: the user pool client's settings).</summary>
+public sealed record OidcClient(
+    string ClientId,
+    IReadOnlyList<string> CallbackUrls,
+    IReadOnlyList<string> LogoutUrls,
+    IReadOnlyList<string> Scopes,
+    TimeSpan AccessTokenLifetime,
+    TimeSpan IdTokenLifetime);

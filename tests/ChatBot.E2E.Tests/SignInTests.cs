@@ -94,7 +94,7 @@ public sealed class SignInTests(E2EFixture fixture, SignInFixture signIn) : Brow
         // The provider's session is gone too: signing in asks for the user again instead of waving them through.
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Expect(page.GetByLabel("Username")).ToBeVisibleAsync();
-        Assert.StartsWith(Provider.Issuer + "/authorize", page.Url, StringComparison.Ordinal);
+        Assert.StartsWith(Provider.AuthorizeEndpoint, page.Url, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -110,7 +110,7 @@ public sealed class SignInTests(E2EFixture fixture, SignInFixture signIn) : Brow
         var oldToken = await AccessTokenAsync(page);
         await WaitUntilRefusedAsync(oldToken);
 
-        var tokenExchange = page.WaitForResponseAsync(Provider.Issuer + "/token");
+        var tokenExchange = page.WaitForResponseAsync(Provider.TokenEndpoint);
         await input.PressAsync("Enter");
 
         // Off to the provider (still signed in there, so no form), back with a code for new tokens, and the text is still there.
@@ -150,7 +150,7 @@ public sealed class SignInTests(E2EFixture fixture, SignInFixture signIn) : Brow
         var page = await (await NewContextAsync()).NewPageAsync();
         await page.GotoAsync(signIn.App.BaseAddress.ToString());
 
-        await Expect(page).ToHaveURLAsync(new Regex("^" + Regex.Escape(Provider.Issuer + "/authorize?")));
+        await Expect(page).ToHaveURLAsync(new Regex("^" + Regex.Escape(Provider.AuthorizeEndpoint + "?")));
         Assert.Contains("code_challenge_method=S256", page.Url, StringComparison.Ordinal);
         await page.GetByLabel("Username").FillAsync(user);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();

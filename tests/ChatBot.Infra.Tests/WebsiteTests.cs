@@ -84,7 +84,8 @@ public sealed class WebsiteTests(SynthFixture fixture)
         Assert.Contains("object-src 'none'", csp, StringComparison.Ordinal);
         Assert.DoesNotContain("unsafe-inline", csp, StringComparison.Ordinal);
         Assert.DoesNotContain("unsafe-eval", csp, StringComparison.Ordinal);
-        Assert.Matches(@"connect-src 'self' https://\$\{UsersPoolDomain\w+\}\.auth\.us-west-2\.amazoncognito\.com;", csp);
+        // The issuer (discovery) and the hosted UI (tokens, revocation): the web app's OIDC client talks to both.
+        Assert.Matches(@"connect-src 'self' https://cognito-idp\.us-west-2\.amazonaws\.com https://\$\{UsersPoolDomain\w+\}\.auth\.us-west-2\.amazoncognito\.com;", csp);
 
         Assert.Equal(63072000, security["StrictTransportSecurity"]!["AccessControlMaxAgeSec"]!.GetValue<int>());
         Assert.True(security["StrictTransportSecurity"]!["IncludeSubdomains"]!.GetValue<bool>());
@@ -164,25 +165,46 @@ public sealed class WebsiteTests(SynthFixture fixture)
     public void ConfigJson_TellsTheAppItsRegionUserPoolClientDomainAndApiPath(string profile, string region)
     {
         var synthesis = profile == "full" ? fixture.Full : fixture.Minimal;
-        var deployment = synthesis.Properties("Custom::CDKBucketDeployment");
+        var config = DeployedConfig(synthesis);
 
-        // The JsonData source is staged as a folder holding config.json; tokens are markers resolved at deploy time.
-        var markers = deployment["SourceMarkers"]!.AsArray().Select(m => m!.AsObject()).Single(m => m.Count > 0);
-        var configFile = Directory.GetFiles(synthesis.OutDir, "config.json", SearchOption.AllDirectories).Single();
-        var config = JsonNode.Parse(File.ReadAllText(configFile))!.AsObject();
-
-        string Resolved(string key) => config[key]!.GetValue<string>() is var text && markers.Any(m => text.Contains(m.Key, StringComparison.Ordinal))
-            ? markers.Aggregate(text, (current, m) => current.Replace(m.Key, Cfn.Render(m.Value), StringComparison.Ordinal))
-            : text;
-
-        Assert.Equal(["apiBasePath", "cognitoDomain", "region", "userPoolClientId", "userPoolId"], config.Select(p => p.Key).Order());
-        Assert.Equal(region, Resolved("region"));
-        Assert.Equal("/api", Resolved("apiBasePath"));
-        Assert.Equal("${" + Assert.Single(synthesis.OfType("AWS::Cognito::UserPool")).Key + "}", Resolved("userPoolId"));
-        Assert.Equal("${" + Assert.Single(synthesis.OfType("AWS::Cognito::UserPoolClient")).Key + "}", Resolved("userPoolClientId"));
+        Assert.Equal(["apiBasePath", "cognitoDomain", "region", "userPoolClientId", "userPoolId"], config.Keys.Order());
+        Assert.Equal(region, config["region"]);
+        Assert.Equal("/api", config["apiBasePath"]);
+        Assert.Equal("${" + Assert.Single(synthesis.OfType("AWS::Cognito::UserPool")).Key + "}", config["userPoolId"]);
+        Assert.Equal("${" + Assert.Single(synthesis.OfType("AWS::Cognito::UserPoolClient")).Key + "}", config["userPoolClientId"]);
         Assert.Equal(
             "https://${" + Assert.Single(synthesis.OfType("AWS::Cognito::UserPoolDomain")).Key + "}.auth." + region + ".amazoncognito.com",
-            Resolved("cognitoDomain"));
+            config["cognitoDomain"]);
+    }
+
+    /// <summary>
+    /// The web app reads OIDC discovery from the issuer it derives from config.json's region and pool
+    /// (https://cognito-idp.{region}.amazonaws.com/{pool}), then exchanges and revokes tokens on the hosted UI domain:
+    /// the CSP must let it connect to both, in each profile's region.
+    /// </summary>
+    [Fact]
+    public void Csp_LetsTheWebAppConnectToTheIssuerAndTheHostedUiThatConfigJsonNames()
+    {
+        foreach (var synthesis in fixture.Both)
+        {
+            var config = DeployedConfig(synthesis);
+            var csp = Cfn.Render(synthesis.Properties("AWS::CloudFront::ResponseHeadersPolicy")["ResponseHeadersPolicyConfig"]!
+                ["SecurityHeadersConfig"]!["ContentSecurityPolicy"]!["ContentSecurityPolicy"]);
+            var connectSources = csp.Split("; ").Single(d => d.StartsWith("connect-src ", StringComparison.Ordinal)).Split(' ').Skip(1).ToList();
+
+            Assert.Equal(["'self'", $"https://cognito-idp.{config["region"]}.amazonaws.com", config["cognitoDomain"]], connectSources);
+        }
+    }
+
+    /// <summary>config.json as deployed: the JsonData source is staged as a folder holding it, its tokens as markers.</summary>
+    private static Dictionary<string, string> DeployedConfig(Synthesis synthesis)
+    {
+        var deployment = synthesis.Properties("Custom::CDKBucketDeployment");
+        var markers = deployment["SourceMarkers"]!.AsArray().Select(m => m!.AsObject()).Single(m => m.Count > 0);
+        var configFile = Directory.GetFiles(synthesis.OutDir, "config.json", SearchOption.AllDirectories).Single();
+        return JsonNode.Parse(File.ReadAllText(configFile))!.AsObject().ToDictionary(
+            p => p.Key,
+            p => markers.Aggregate(p.Value!.GetValue<string>(), (current, m) => current.Replace(m.Key, Cfn.Render(m.Value), StringComparison.Ordinal)));
     }
 
     private static JsonObject DistributionConfig(Synthesis synthesis) =>

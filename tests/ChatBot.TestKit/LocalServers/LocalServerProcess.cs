@@ -54,7 +54,9 @@ public sealed class LocalServerProcess : IAsyncDisposable
         }
     }
 
-    public static LocalServerProcess Start(string name, string fileName, IEnumerable<string> arguments, string? workingDirectory = null)
+    /// <param name="environment">When set, the process's whole environment (nothing is inherited), as a sandbox would give it.</param>
+    public static LocalServerProcess Start(
+        string name, string fileName, IEnumerable<string> arguments, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -63,6 +65,15 @@ public sealed class LocalServerProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
+        if (environment is not null)
+        {
+            info.Environment.Clear();
+            foreach (var (key, value) in environment)
+            {
+                info.Environment[key] = value;
+            }
+        }
+
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
