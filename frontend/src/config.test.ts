@@ -4,8 +4,14 @@ import { ConfigError, DefaultUserIdPattern, DefaultUserIdRule, loadConfig, parse
 const defaultUserIds = { pattern: new RegExp(DefaultUserIdPattern), description: DefaultUserIdRule };
 
 describe('parseConfig', () => {
+  it('reads the message size limit the API sends, and refuses one that is not a positive whole number', () => {
+    expect(parseConfig({ mode: 'local', maxMessageBytes: 2048 })).toMatchObject({ maxMessageBytes: 2048 });
+    expect(() => parseConfig({ mode: 'local', maxMessageBytes: '2048' })).toThrow(/maxMessageBytes/);
+    expect(() => parseConfig({ mode: 'local', maxMessageBytes: 0 })).toThrow(/maxMessageBytes/);
+  });
+
   it('reads local mode', () => {
-    expect(parseConfig({ mode: 'local', apiBasePath: '/api' })).toEqual({ mode: 'local', apiBasePath: '/api', userIds: defaultUserIds });
+    expect(parseConfig({ mode: 'local', apiBasePath: '/api' })).toEqual({ mode: 'local', apiBasePath: '/api', maxMessageBytes: 16384, userIds: defaultUserIds });
   });
 
   it("takes the server's user-id rule in local mode", () => {
@@ -32,6 +38,7 @@ describe('parseConfig', () => {
     expect(config).toEqual({
       mode: 'cognito',
       apiBasePath: '/api',
+      maxMessageBytes: 16384,
       clientId: 'client123',
       authority: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123',
       cognitoDomain: 'https://chatbot.auth.eu-west-1.amazoncognito.com',
@@ -52,6 +59,7 @@ describe('parseConfig', () => {
     expect(config).toEqual({
       mode: 'cognito',
       apiBasePath: '/api',
+      maxMessageBytes: 16384,
       clientId: 'client123',
       authority: 'https://cognito-idp.us-west-2.amazonaws.com/us-west-2_AbC123',
       cognitoDomain: 'https://chatbot-123456789012.auth.us-west-2.amazoncognito.com',
@@ -86,7 +94,7 @@ describe('parseConfig', () => {
 describe('loadConfig', () => {
   it('falls back to local mode when the server has no config.json', async () => {
     const config = await loadConfig(() => Promise.resolve(new Response('', { status: 404 })));
-    expect(config).toEqual({ mode: 'local', apiBasePath: '/api', userIds: defaultUserIds });
+    expect(config).toEqual({ mode: 'local', apiBasePath: '/api', maxMessageBytes: 16384, userIds: defaultUserIds });
   });
 
   it('explains an unreachable server', async () => {

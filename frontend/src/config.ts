@@ -8,9 +8,14 @@
  * `oidcAuthority` (replaces the Cognito issuer URL derived from region and pool) and `oidcScope`.
  */
 
+/** The largest message the API accepts, in UTF-8 bytes, when config.json does not say (the API's default Chat:MaxMessageBytes). */
+export const DefaultMaxMessageBytes = 16 * 1024;
+
 export interface LocalConfig {
   mode: 'local';
   apiBasePath: string;
+  /** The largest message the API accepts, in UTF-8 bytes (`maxMessageBytes` in config.json). */
+  maxMessageBytes: number;
   /** The server's one user-id rule (src/ChatBot.Api/Identity/UserIds.cs), which the user switcher applies before sending. */
   userIds: UserIdRule;
 }
@@ -31,6 +36,7 @@ export const DefaultUserIdRule = '1–128 letters, digits, or . _ @ + -';
 export interface CognitoConfig {
   mode: 'cognito';
   apiBasePath: string;
+  maxMessageBytes: number;
   clientId: string;
   /** The OIDC issuer; discovery is read from `{authority}/.well-known/openid-configuration`. */
   authority: string;
@@ -59,7 +65,7 @@ export async function loadConfig(fetcher: typeof fetch = fetch): Promise<AppConf
 
   if (response.status === 404) {
     // A backend without config.json is a local development server from before config.json existed.
-    return { mode: 'local', apiBasePath: '/api', userIds: userIdRule({}) };
+    return { mode: 'local', apiBasePath: '/api', maxMessageBytes: DefaultMaxMessageBytes, userIds: userIdRule({}) };
   }
 
   if (!response.ok) {
@@ -83,9 +89,10 @@ export function parseConfig(raw: unknown): AppConfig {
 
   const value = raw as Record<string, unknown>;
   const apiBasePath = normalizeBasePath(optionalString(value, 'apiBasePath') ?? '/api');
+  const maxMessageBytes = optionalPositiveInteger(value, 'maxMessageBytes') ?? DefaultMaxMessageBytes;
 
   if (value.mode === 'local') {
-    return { mode: 'local', apiBasePath, userIds: userIdRule(value) };
+    return { mode: 'local', apiBasePath, maxMessageBytes, userIds: userIdRule(value) };
   }
 
   if (value.mode !== undefined && value.mode !== 'cognito') {
@@ -114,6 +121,7 @@ export function parseConfig(raw: unknown): AppConfig {
   return {
     mode: 'cognito',
     apiBasePath,
+    maxMessageBytes,
     clientId,
     authority: authority.replace(/\/+$/, ''),
     cognitoDomain: domain ? checkUrl(domain, 'cognitoDomain').replace(/\/+$/, '') : null,
@@ -136,6 +144,17 @@ function requiredString(value: Record<string, unknown>, key: string): string {
   const found = optionalString(value, key);
   if (!found) {
     throw new ConfigError(`/config.json is missing "${key}". Redeploy the stack so it writes a complete config.json.`);
+  }
+  return found;
+}
+
+function optionalPositiveInteger(value: Record<string, unknown>, key: string): number | undefined {
+  const found = value[key];
+  if (found === undefined || found === null) {
+    return undefined;
+  }
+  if (typeof found !== 'number' || !Number.isInteger(found) || found < 1) {
+    throw new ConfigError(`/config.json has "${key}" that is not a positive whole number.`);
   }
   return found;
 }

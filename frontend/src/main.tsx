@@ -36,6 +36,7 @@ async function start(): Promise<void> {
   const api = new ApiClient(config.apiBasePath, auth);
   const store: ChatStore = new ChatStore({
     api,
+    maxMessageBytes: config.maxMessageBytes,
     navigate: (hash) => {
       if (location.hash !== hash) {
         location.hash = hash;

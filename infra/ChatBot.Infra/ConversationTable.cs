@@ -34,12 +34,14 @@ public sealed class ConversationTable : Construct
 
     /// <summary>
     /// Exactly the operations the DynamoDB store calls (DynamoDbConversationStore), and so all the API's role may do on
-    /// the table: no Scan, no DeleteItem, no streams. The infra tests compare this list with the store's calls, so a new
-    /// call fails a test instead of failing on AWS with AccessDenied.
+    /// the table: no Scan, no streams. DeleteItem removes a conversation item first when a conversation is deleted (the fence
+    /// that keeps late turns from writing under it; BatchWriteItem can delete too, so it adds no power). The infra tests
+    /// compare this list with the store's calls, so a new call fails a test instead of failing on AWS with AccessDenied.
     /// </summary>
     public static readonly string[] DataActions =
     [
-        "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
+        "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query",
+        "dynamodb:UpdateItem",
     ];
 
     public ConversationTable(Construct scope, string id, ConversationTableProps props) : base(scope, id)

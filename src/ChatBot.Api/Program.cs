@@ -22,6 +22,8 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseHostFiltering();
+// Oversized bodies, URLs and headers are refused with a problem before anything reads them.
+app.UseRequestLimits();
 app.UseAuthentication();
 app.UseAuthorization();
 

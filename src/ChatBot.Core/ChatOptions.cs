@@ -27,4 +27,14 @@ public sealed class ChatOptions
 
     [Range(1, 500, ErrorMessage = "Chat:MaxTitleLength must be between 1 and 500.")]
     public int MaxTitleLength { get; set; } = 200;
+
+    /// <summary>
+    /// The longest an answer may take; the model is stopped then and the answer kept as failed. The conversation's turn lease
+    /// lasts a minute longer, so it never lapses under a live answer, and frees the conversation this long after an instance dies.
+    /// </summary>
+    [Range(10, 3600, ErrorMessage = "Chat:MaxAnswerSeconds must be between 10 and 3600.")]
+    public int MaxAnswerSeconds { get; set; } = 600;
+
+    /// <summary>How long a turn lease lasts: <see cref="MaxAnswerSeconds"/> and a minute to store the answer.</summary>
+    public TimeSpan TurnLeaseDuration => TimeSpan.FromSeconds(MaxAnswerSeconds + 60);
 }

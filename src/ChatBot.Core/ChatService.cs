@@ -22,7 +22,7 @@ public sealed partial class ChatService(
     public async Task<Conversation> CreateConversationAsync(string userId, string? title, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var conversation = new Conversation(Ids.New(now), userId, NullIfBlank(title), now, now);
+        var conversation = new Conversation(Ids.New(now), userId, NullIfBlank(title is null ? null : Titles.Clean(title)), now, now);
         await store.CreateConversationAsync(conversation, cancellationToken);
         return conversation;
     }
@@ -35,7 +35,7 @@ public sealed partial class ChatService(
 
     public async Task<Conversation?> RenameConversationAsync(string userId, string conversationId, string title, CancellationToken cancellationToken)
     {
-        var renamed = await store.RenameConversationAsync(userId, conversationId, title.Trim(), time.GetUtcNow(), cancellationToken);
+        var renamed = await store.RenameConversationAsync(userId, conversationId, Titles.Clean(title), time.GetUtcNow(), cancellationToken);
         await cache.InvalidateAsync(userId, conversationId, cancellationToken);
         return renamed;
     }
@@ -48,8 +48,9 @@ public sealed partial class ChatService(
     }
 
     /// <summary>
-    /// Loads the context and stores the user message. Nothing is streamed yet, so the caller can still answer with a plain
-    /// status code (404, 409) before it commits to a stream.
+    /// Loads the context, checks that the message fits the model (where the backend can tell), stores the user message and
+    /// takes the conversation's turn lease. Nothing is streamed yet, so the caller can still answer with a plain status code
+    /// (404, 409, 422) before it commits to a stream.
     /// </summary>
     public async Task<TurnStart> StartTurnAsync(
         string userId, string conversationId, string content, string? clientMessageId, CancellationToken cancellationToken)
@@ -69,20 +70,74 @@ public sealed partial class ChatService(
         var now = time.GetUtcNow();
         var userMessage = new ConversationMessage(
             Ids.New(now), conversationId, MessageRole.User, content, now, MessageStatus.Complete, clientMessageId);
-        var added = await store.AddUserMessageAsync(userId, userMessage, cancellationToken);
-        if (!added.Added)
+        var prompt = BuildPrompt(context.Messages, userMessage);
+        await EnsurePromptFitsAsync(prompt, cancellationToken);
+
+        // The cache only saves the read: the store's answer (Busy, NotFound) is what decides, so a stale entry lets nothing through.
+        var lease = NewLease(now);
+        var added = await store.AddUserMessageAsync(userId, userMessage, lease, cancellationToken);
+        switch (added.Outcome)
         {
-            return added.Answer is { } answer
-                ? new TurnStart.Replayed(added.UserMessage, answer)
-                : throw new TurnInProgressException(
+            case AddMessageOutcome.Added:
+                return new TurnStart.Started(new ChatTurn(this, userId, context, added.UserMessage, prompt, lease, regenerating: false));
+            case AddMessageOutcome.Repeated when added.Answer is { } answer:
+                return new TurnStart.Replayed(added.UserMessage, answer);
+            case AddMessageOutcome.Repeated:
+                throw new TurnInProgressException(
                     $"The message with clientMessageId '{clientMessageId}' is still being answered. Wait for that answer instead of sending it again.");
+            case AddMessageOutcome.Busy:
+                throw Busy();
+            default:
+                await cache.InvalidateAsync(userId, conversationId, cancellationToken);
+                return new TurnStart.NotFound();
+        }
+    }
+
+    /// <summary>
+    /// Answers the conversation's last question again. The new answer replaces the last one when it is stored, and the old one
+    /// is not part of the prompt. Reads the store, not the cache: the answer being replaced must be the stored one.
+    /// </summary>
+    public async Task<TurnStart> StartRegenerateAsync(string userId, string conversationId, CancellationToken cancellationToken)
+    {
+        var context = await store.GetConversationAsync(userId, conversationId, _options.HistoryMessages + 2, cancellationToken);
+        if (context is null)
+        {
+            return new TurnStart.NotFound();
         }
 
-        return new TurnStart.Started(new ChatTurn(this, userId, context, added.UserMessage));
+        var questionIndex = context.Messages.Count - 1;
+        while (questionIndex >= 0 && context.Messages[questionIndex].Role != MessageRole.User)
+        {
+            questionIndex--;
+        }
+
+        if (questionIndex < 0)
+        {
+            throw new NothingToRegenerateException("This conversation has no message to answer again. Send one first.");
+        }
+
+        var question = context.Messages[questionIndex];
+        var history = context with { Messages = context.Messages.Take(questionIndex).ToList() };
+        var prompt = BuildPrompt(history.Messages, question);
+        await EnsurePromptFitsAsync(prompt, cancellationToken);
+
+        var lease = NewLease(time.GetUtcNow());
+        return await store.ClaimTurnAsync(userId, conversationId, lease, cancellationToken) switch
+        {
+            TurnClaim.Claimed => new TurnStart.Started(new ChatTurn(this, userId, history, question, prompt, lease, regenerating: true)),
+            TurnClaim.Busy => throw Busy(),
+            _ => new TurnStart.NotFound(),
+        };
     }
 
     internal async IAsyncEnumerable<TurnUpdate> StreamAnswerAsync(
-        string userId, ConversationContext context, ConversationMessage userMessage, [EnumeratorCancellation] CancellationToken cancellationToken)
+        string userId,
+        ConversationContext context,
+        ConversationMessage userMessage,
+        List<ChatMessage> prompt,
+        TurnLease lease,
+        bool regenerating,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // The answer is created right after its question so the two sort together, even when turns overlap.
         var answerId = Ids.New(time.GetUtcNow());
@@ -92,9 +147,12 @@ public sealed partial class ChatService(
         Exception? failure = null;
         var status = MessageStatus.Complete;
 
+        // An answer never outlives its lease: past Chat:MaxAnswerSeconds the model is stopped and the answer kept as failed.
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(TimeSpan.FromSeconds(_options.MaxAnswerSeconds));
         await using (var updates = chatClient
-            .GetStreamingResponseAsync(BuildPrompt(context, userMessage), BuildChatOptions(), cancellationToken)
-            .GetAsyncEnumerator(cancellationToken))
+            .GetStreamingResponseAsync(prompt, BuildChatOptions(), limit.Token)
+            .GetAsyncEnumerator(limit.Token))
         {
             while (true)
             {
@@ -111,6 +169,13 @@ public sealed partial class ChatService(
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
                     status = MessageStatus.Stopped;
+                    break;
+                }
+                catch (OperationCanceledException) when (limit.IsCancellationRequested)
+                {
+                    status = MessageStatus.Failed;
+                    failure = new ModelException(
+                        ModelErrorKind.Failed, $"The answer took longer than {_options.MaxAnswerSeconds} seconds (Chat:MaxAnswerSeconds) and was cut off.");
                     break;
                 }
                 catch (Exception ex)
@@ -149,26 +214,54 @@ public sealed partial class ChatService(
 
         var conversation = context.Conversation with
         {
-            Title = context.Conversation.Title ?? Titles.FromFirstMessage(userMessage.Content),
+            Title = context.Conversation.Title ?? NullIfBlank(Titles.FromFirstMessage(userMessage.Content)),
             UpdatedAt = time.GetUtcNow(),
         };
 
         // The caller may be gone (that is how a stop arrives), but what was said must still be stored.
-        await store.SaveAssistantMessageAsync(userId, conversation, answer, CancellationToken.None);
-        await cache.AppendAsync(userId, conversation, [userMessage, answer], CancellationToken.None);
+        var kept = await store.SaveAssistantMessageAsync(userId, conversation, answer, lease, CancellationToken.None);
+        if (!kept)
+        {
+            await cache.InvalidateAsync(userId, conversation.Id, CancellationToken.None);
+            yield return new TurnUpdate.Failed(answer, new ConversationDeletedException(
+                "The conversation was deleted while this answer was being written; nothing of it was kept."));
+            yield break;
+        }
+
+        if (regenerating)
+        {
+            // The cached context still holds the replaced answer; the next turn reloads it from the store.
+            await cache.InvalidateAsync(userId, conversation.Id, CancellationToken.None);
+        }
+        else
+        {
+            await cache.AppendAsync(userId, conversation, [userMessage, answer], CancellationToken.None);
+        }
 
         yield return failure is null ? new TurnUpdate.Completed(answer) : new TurnUpdate.Failed(answer, failure);
     }
 
-    private List<ChatMessage> BuildPrompt(ConversationContext context, ConversationMessage userMessage)
+    private TurnLease NewLease(DateTimeOffset now) => new(Ids.New(now), now, now + _options.TurnLeaseDuration);
+
+    private static TurnInProgressException Busy() => new(
+        "An answer is still being written in this conversation. Wait for it to finish, or stop it, then send again.");
+
+    private async ValueTask EnsurePromptFitsAsync(List<ChatMessage> prompt, CancellationToken cancellationToken)
     {
-        var prompt = new List<ChatMessage>(context.Messages.Count + 2);
+        if (chatClient.GetService<IPromptFitCheck>() is { } check)
+        {
+            await check.EnsureFitsAsync(prompt, BuildChatOptions(), cancellationToken);
+        }
+    }
+
+    private List<ChatMessage> BuildPrompt(IReadOnlyList<ConversationMessage> history, ConversationMessage userMessage)
+    {
+        var prompt = new List<ChatMessage>(history.Count + 2);
         if (!string.IsNullOrWhiteSpace(_options.SystemPrompt))
         {
             prompt.Add(new ChatMessage(ChatRole.System, _options.SystemPrompt));
         }
 
-        var history = context.Messages;
         foreach (var message in history.Skip(Math.Max(0, history.Count - _options.HistoryMessages)))
         {
             // A failed answer with nothing in it would only confuse the model.

@@ -29,22 +29,41 @@ public abstract record TurnUpdate
     /// <summary>The answer is stored: complete, or stopped when the caller cancelled.</summary>
     public sealed record Completed(ConversationMessage Answer) : TurnUpdate;
 
-    /// <summary>The model failed part-way; the partial answer is stored with status failed.</summary>
+    /// <summary>
+    /// The model failed part-way and the partial answer is stored with status failed; or, with <see cref="ConversationDeletedException"/>,
+    /// the conversation was deleted meanwhile and nothing was stored.
+    /// </summary>
     public sealed record Failed(ConversationMessage Answer, Exception Error) : TurnUpdate;
 }
 
-/// <summary>A started turn: the user message is stored and the answer is ready to stream, exactly once.</summary>
+/// <summary>
+/// A started turn: the user message is stored (or, to regenerate, the last one is answered again), the conversation's turn
+/// lease is held, and the answer is ready to stream, exactly once.
+/// </summary>
 public sealed class ChatTurn
 {
     private readonly ChatService _service;
     private readonly string _userId;
     private readonly ConversationContext _context;
+    private readonly List<Microsoft.Extensions.AI.ChatMessage> _prompt;
+    private readonly TurnLease _lease;
+    private readonly bool _regenerating;
 
-    internal ChatTurn(ChatService service, string userId, ConversationContext context, ConversationMessage userMessage)
+    internal ChatTurn(
+        ChatService service,
+        string userId,
+        ConversationContext context,
+        ConversationMessage userMessage,
+        List<Microsoft.Extensions.AI.ChatMessage> prompt,
+        TurnLease lease,
+        bool regenerating)
     {
         _service = service;
         _userId = userId;
         _context = context;
+        _prompt = prompt;
+        _lease = lease;
+        _regenerating = regenerating;
         UserMessage = userMessage;
     }
 
@@ -55,5 +74,5 @@ public sealed class ChatTurn
     /// <see cref="TurnUpdate.Completed"/>. The last update is always <see cref="TurnUpdate.Completed"/> or <see cref="TurnUpdate.Failed"/>.
     /// </summary>
     public IAsyncEnumerable<TurnUpdate> StreamAsync(CancellationToken cancellationToken) =>
-        _service.StreamAnswerAsync(_userId, _context, UserMessage, cancellationToken);
+        _service.StreamAnswerAsync(_userId, _context, UserMessage, _prompt, _lease, _regenerating, cancellationToken);
 }

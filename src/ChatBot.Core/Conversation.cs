@@ -49,8 +49,27 @@ public sealed record ConversationContext(Conversation Conversation, IReadOnlyLis
 /// <summary>A page of conversations, newest activity first. <see cref="NextCursor"/> is opaque to callers.</summary>
 public sealed record ConversationPage(IReadOnlyList<Conversation> Items, string? NextCursor);
 
+/// <summary>How a request to store a user message (and take the conversation's turn lease) ended.</summary>
+public enum AddMessageOutcome
+{
+    /// <summary>Stored, and the turn lease is taken: the caller writes the answer.</summary>
+    Added,
+
+    /// <summary>The clientMessageId was seen before: nothing new is stored and no lease is taken.</summary>
+    Repeated,
+
+    /// <summary>Another answer is being written in the conversation: nothing is stored.</summary>
+    Busy,
+
+    /// <summary>No such conversation (deleted, even by another instance a moment ago): nothing is stored.</summary>
+    NotFound,
+}
+
 /// <summary>
-/// The outcome of storing a user message. When the client repeats a clientMessageId, nothing new is stored:
-/// <see cref="Added"/> is false, <see cref="UserMessage"/> is the stored original and <see cref="Answer"/> its stored answer, if any.
+/// The outcome of storing a user message. When the client repeats a clientMessageId (<see cref="AddMessageOutcome.Repeated"/>),
+/// <see cref="UserMessage"/> is the stored original and <see cref="Answer"/> its stored answer, if any.
 /// </summary>
-public sealed record AddMessageResult(bool Added, ConversationMessage UserMessage, ConversationMessage? Answer);
+public sealed record AddMessageResult(AddMessageOutcome Outcome, ConversationMessage UserMessage, ConversationMessage? Answer)
+{
+    public bool Added => Outcome == AddMessageOutcome.Added;
+}

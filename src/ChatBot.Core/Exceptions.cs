@@ -6,8 +6,31 @@ public sealed class InvalidCursorException(string message) : Exception(message);
 /// <summary>The store could not complete a write or read after its retries; the caller gets a 503 and may retry.</summary>
 public sealed class StoreUnavailableException(string message, Exception? innerException = null) : Exception(message, innerException);
 
-/// <summary>The same clientMessageId is still being answered by another request.</summary>
+/// <summary>
+/// An answer is still being written in the conversation: by another request with the same clientMessageId, or by any other
+/// turn (one answer at a time per conversation, across instances).
+/// </summary>
 public sealed class TurnInProgressException(string message) : Exception(message);
+
+/// <summary>The conversation was deleted while its answer was being written; nothing of the turn was kept.</summary>
+public sealed class ConversationDeletedException(string message) : Exception(message);
+
+/// <summary>Regenerate was asked of a conversation that has no question to answer again.</summary>
+public sealed class NothingToRegenerateException(string message) : Exception(message);
+
+/// <summary>
+/// The newest message (with the system prompt) does not fit the model's context window. Raised before anything is stored
+/// by a backend that counts tokens itself (<see cref="IPromptFitCheck"/>); the API answers it with 422 and both numbers.
+/// </summary>
+public sealed class PromptTooLongException(int neededTokens, int availableTokens)
+    : Exception(
+        $"The newest message and the system prompt need {neededTokens} tokens, but only {availableTokens} fit in the model's " +
+        "context window after reserving room for the answer. Send a shorter message, or raise Llm:ContextSize.")
+{
+    public int NeededTokens { get; } = neededTokens;
+
+    public int AvailableTokens { get; } = availableTokens;
+}
 
 public enum ModelErrorKind
 {

@@ -4,6 +4,11 @@ namespace ChatBot.Core;
 /// The source of truth for conversations. Every call is scoped to <c>userId</c>: a conversation that belongs to someone else
 /// behaves exactly like one that does not exist. Implementations: SQLite (local) and DynamoDB (AWS); both pass
 /// the same contract suite in tests/ChatBot.Adapters.Tests.
+/// <para>
+/// A turn holds at its edges: once <see cref="DeleteConversationAsync"/> has returned, nothing of any turn is stored under
+/// that conversation, whichever instance runs the turn and whatever its cache says; and a conversation has at most one answer
+/// being written at a time, guarded by a <see cref="TurnLease"/> kept with the conversation.
+/// </para>
 /// </summary>
 public interface IConversationStore
 {
@@ -18,20 +23,27 @@ public interface IConversationStore
     /// <summary>Returns the renamed conversation, or null when not found.</summary>
     Task<Conversation?> RenameConversationAsync(string userId, string conversationId, string title, DateTimeOffset updatedAt, CancellationToken cancellationToken);
 
-    /// <summary>Deletes the conversation and every message in it. Returns false when not found.</summary>
+    /// <summary>Deletes the conversation and every message in it, and ends any turn lease. Returns false when not found.</summary>
     Task<bool> DeleteConversationAsync(string userId, string conversationId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Stores a user message, idempotently on <see cref="ConversationMessage.ClientMessageId"/> within the conversation: a repeat
-    /// stores nothing and returns the original with its answer. The caller has just read the conversation; if it was deleted
-    /// meanwhile, the message is never visible to anyone.
+    /// Stores a user message and takes the conversation's turn <paramref name="lease"/>, idempotently on
+    /// <see cref="ConversationMessage.ClientMessageId"/> within the conversation: a repeat stores nothing, takes no lease and
+    /// returns the original with its answer. When another unexpired lease is held (<see cref="AddMessageOutcome.Busy"/>) or the
+    /// conversation is gone (<see cref="AddMessageOutcome.NotFound"/>), nothing is left stored.
     /// </summary>
-    Task<AddMessageResult> AddUserMessageAsync(string userId, ConversationMessage message, CancellationToken cancellationToken);
+    Task<AddMessageResult> AddUserMessageAsync(string userId, ConversationMessage message, TurnLease lease, CancellationToken cancellationToken);
+
+    /// <summary>Takes the conversation's turn lease without storing a question (to answer the last one again).</summary>
+    Task<TurnClaim> ClaimTurnAsync(string userId, string conversationId, TurnLease lease, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Stores an assistant message (complete, stopped or failed) and records the turn's activity on the conversation:
-    /// <paramref name="conversation"/> carries the new <see cref="Conversation.UpdatedAt"/> and, for a first turn, the default title.
-    /// The title only fills a missing one, so a rename that lands while the answer streams is kept.
+    /// Stores an assistant message (complete, stopped or failed), records the turn's activity on the conversation and ends
+    /// <paramref name="lease"/>. <paramref name="conversation"/> carries the new <see cref="Conversation.UpdatedAt"/> and, for a first
+    /// turn, the default title; the title only fills a missing one, so a rename that lands while the answer streams is kept.
+    /// The answer replaces any earlier answer to the same question (<see cref="ConversationMessage.ReplyTo"/>).
+    /// Returns false, with nothing of the answer kept, when the conversation was deleted meanwhile.
     /// </summary>
-    Task SaveAssistantMessageAsync(string userId, Conversation conversation, ConversationMessage message, CancellationToken cancellationToken);
+    Task<bool> SaveAssistantMessageAsync(
+        string userId, Conversation conversation, ConversationMessage message, TurnLease lease, CancellationToken cancellationToken);
 }

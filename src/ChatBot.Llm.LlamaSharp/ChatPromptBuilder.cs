@@ -1,6 +1,7 @@
 using System.Text;
 using LLama;
 using LLama.Native;
+using ChatBot.Core;
 using Microsoft.Extensions.AI;
 
 namespace ChatBot.Llm.LlamaSharp;
@@ -53,10 +54,7 @@ internal sealed class ChatPromptBuilder(LlamaModel model)
             }
         }
 
-        return best ?? throw new PromptTooLongException(
-            $"The newest message and the system prompt need {Candidate(system, history, history.Count - 1).Tokens.Length} tokens, " +
-            $"but only {maxPromptTokens} fit in the model's context window after reserving room for the answer. " +
-            "Send a shorter message, or raise Llm:ContextSize.");
+        return best ?? throw new PromptTooLongException(Candidate(system, history, history.Count - 1).Tokens.Length, maxPromptTokens);
     }
 
     private static string? SystemText(IEnumerable<ChatMessage> messages, string? instructions)

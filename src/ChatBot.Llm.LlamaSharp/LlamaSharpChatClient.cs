@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using ChatBot.Core;
 using LLama;
 using LLama.Common;
 using LLama.Exceptions;
@@ -8,6 +9,7 @@ using LLama.Sampling;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using ChatOptions = Microsoft.Extensions.AI.ChatOptions;
 
 namespace ChatBot.Llm.LlamaSharp;
 
@@ -18,7 +20,7 @@ namespace ChatBot.Llm.LlamaSharp;
 // runs one decode step at a time process-wide (a global lock around llama_decode), so concurrent requests interleave
 // token by token: both answers stream, each at part speed, instead of the second waiting for the first to finish.
 // A semaphore caps how many contexts exist at once (Llm:MaxConcurrentRequests), because each one costs a KV cache.
-public sealed partial class LlamaSharpChatClient : IChatClient
+public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
 {
     private readonly LlamaModelLoader _loader;
     private readonly LlamaSharpOptions _options;
@@ -42,12 +44,7 @@ public sealed partial class LlamaSharpChatClient : IChatClient
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var model = await _loader.GetModelAsync(cancellationToken);
-        var contextSize = Math.Min(_options.ContextSize, model.TrainedContextSize);
-        var maxOutputTokens = options?.MaxOutputTokens ?? _options.MaxOutputTokens;
-        if (maxOutputTokens < 1 || maxOutputTokens >= contextSize)
-            throw new ArgumentOutOfRangeException(nameof(options), maxOutputTokens, $"MaxOutputTokens must be between 1 and {contextSize - 1}, the context size less one.");
-
+        var (model, contextSize, maxOutputTokens) = await BudgetAsync(options, cancellationToken);
         var prompt = new ChatPromptBuilder(model).Build(messages, options?.Instructions, contextSize - maxOutputTokens);
         if (prompt.DroppedMessages > 0)
             LogTrimmed(_logger, prompt.DroppedMessages, prompt.Tokens.Length);
@@ -110,6 +107,23 @@ public sealed partial class LlamaSharpChatClient : IChatClient
         if (rest.Length > 0)
             yield return update.Text(rest);
         yield return update.Finish(finishReason, prompt.Tokens.Length, outputTokens);
+    }
+
+    // The same build as an answer's, so the check and the answer cannot disagree; tokenizing is cheap next to decoding.
+    public async ValueTask EnsureFitsAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    {
+        var (model, contextSize, maxOutputTokens) = await BudgetAsync(options, cancellationToken);
+        new ChatPromptBuilder(model).Build(messages, options?.Instructions, contextSize - maxOutputTokens);
+    }
+
+    private async Task<(LlamaModel Model, int ContextSize, int MaxOutputTokens)> BudgetAsync(ChatOptions? options, CancellationToken cancellationToken)
+    {
+        var model = await _loader.GetModelAsync(cancellationToken);
+        var contextSize = Math.Min(_options.ContextSize, model.TrainedContextSize);
+        var maxOutputTokens = options?.MaxOutputTokens ?? _options.MaxOutputTokens;
+        if (maxOutputTokens < 1 || maxOutputTokens >= contextSize)
+            throw new ArgumentOutOfRangeException(nameof(options), maxOutputTokens, $"MaxOutputTokens must be between 1 and {contextSize - 1}, the context size less one.");
+        return (model, contextSize, maxOutputTokens);
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>

@@ -15,14 +15,23 @@ namespace ChatBot.Storage.DynamoDb;
 /// The AWS store: one DynamoDB table, keyed as <see cref="DynamoDbKeys"/> describes. Requests per operation (each is one
 /// HTTP request to DynamoDB; the SDK's retries come on top, and only on failures):
 /// <list type="bullet">
-/// <item>A turn on a cache hit: 0 reads, 2 writes (AddUserMessage: 1 conditional PutItem; SaveAssistantMessage: 1 BatchWriteItem).</item>
+/// <item>A turn on a cache hit: 0 reads, 4 writes (AddUserMessage: 1 conditional PutItem + 1 conditional UpdateItem taking the
+/// turn lease; SaveAssistantMessage: 1 BatchWriteItem + 1 conditional UpdateItem ending the lease).</item>
 /// <item>A turn on a cache miss: the same plus 1 Query (GetConversation).</item>
+/// <item>A turn refused because another answer is being written (409) or the conversation is gone (404): 1 PutItem, 1 failed
+/// UpdateItem, 1 DeleteItem taking the message back (an emulator that does not return the item with a failed condition costs
+/// 1 more GetItem).</item>
+/// <item>Regenerate: 1 Query (GetConversation) + 1 UpdateItem (lease), then as a turn's SaveAssistantMessage.</item>
 /// <item>A repeated clientMessageId (rare): 1 PutItem that fails its condition and returns the original, then 1 GetItem for its
 /// answer (an emulator that does not return the original costs 1 more GetItem).</item>
 /// <item>Create: 1 BatchWriteItem. Rename: 2 UpdateItem. List: 1 Query on GSI1 + 1 BatchGetItem of the titles.</item>
-/// <item>Delete: 1 Query per 1 MB of keys + 1 BatchWriteItem per 25 items.</item>
+/// <item>Delete: 1 DeleteItem + 1 Query per 1 MB of keys + 1 BatchWriteItem per 25 items.</item>
 /// </list>
-/// No transactions: the local emulator lacks them, and none of these operations needs one.
+/// No transactions: the local emulator lacks them. Instead, the conversation item is a fence. A turn writes first and then
+/// updates the conversation item on the condition that it exists (taking the lease after the question, ending it after the
+/// answer); a delete removes the conversation item first and only then queries what to delete, with a consistent read. Single
+/// items are linearizable, so either the turn's update came before the delete (and the delete's Query finds the turn's items),
+/// or its condition fails and the turn deletes what it wrote. Once a delete has returned, nothing of any turn remains.
 /// </summary>
 public sealed partial class DynamoDbConversationStore : IConversationStore
 {
@@ -253,7 +262,15 @@ public sealed partial class DynamoDbConversationStore : IConversationStore
             return false;
         }
 
-        // Every item of the conversation shares its partition key: one Query (per MB) finds them all, keys only.
+        // The conversation item goes first, on its own: from then on every turn's fence fails (see the class comment), so
+        // whatever a turn wrote before that is found by the Query below, and whatever it writes after, it removes itself.
+        var pk = ConversationPk(userId, conversationId);
+        var existed = (await CallAsync(
+            ct => _client.DeleteItemAsync(
+                new DeleteItemRequest { TableName = _table, Key = Key(pk, ConversationSk), ReturnValues = ReturnValue.ALL_OLD }, ct),
+            cancellationToken)).Attributes is { Count: > 0 };
+
+        // Every other item of the conversation shares its partition key: one Query (per MB) finds them all, keys only.
         var keys = new List<Dictionary<string, AttributeValue>>();
         Dictionary<string, AttributeValue>? startKey = null;
         do
@@ -265,7 +282,7 @@ public sealed partial class DynamoDbConversationStore : IConversationStore
                         TableName = _table,
                         ConsistentRead = true,
                         KeyConditionExpression = "PK = :pk",
-                        ExpressionAttributeValues = new() { [":pk"] = new AttributeValue { S = ConversationPk(userId, conversationId) } },
+                        ExpressionAttributeValues = new() { [":pk"] = new AttributeValue { S = pk } },
                         ProjectionExpression = "PK, SK",
                         ExclusiveStartKey = startKey,
                     },
@@ -276,13 +293,13 @@ public sealed partial class DynamoDbConversationStore : IConversationStore
         }
         while (startKey is not null);
 
-        // The conversation and activity items go first, so the conversation leaves the list and the page before its messages go.
-        var ordered = keys.OrderBy(k => k[Sk].S is ConversationSk or ActivitySk ? 0 : 1).ToList();
+        // The activity item goes first, so the conversation leaves the list before its messages go.
+        var ordered = keys.OrderBy(k => k[Sk].S == ActivitySk ? 0 : 1).ToList();
         await WriteBatchAsync(ordered.Select(k => new WriteRequest { DeleteRequest = new DeleteRequest { Key = k } }).ToList(), cancellationToken);
-        return keys.Exists(k => k[Sk].S == ConversationSk);
+        return existed;
     }
 
-    public async Task<AddMessageResult> AddUserMessageAsync(string userId, ConversationMessage message, CancellationToken cancellationToken)
+    public async Task<AddMessageResult> AddUserMessageAsync(string userId, ConversationMessage message, TurnLease lease, CancellationToken cancellationToken)
     {
         RequireUserId(userId);
         RequireConversationId(message.ConversationId);
@@ -301,7 +318,6 @@ public sealed partial class DynamoDbConversationStore : IConversationStore
                     },
                     ct),
                 cancellationToken);
-            return new AddMessageResult(true, message, null);
         }
         catch (ConditionalCheckFailedException ex)
         {
@@ -314,24 +330,40 @@ public sealed partial class DynamoDbConversationStore : IConversationStore
             if (original is not { Count: > 0 })
             {
                 // Deleted between the two requests: the conversation is gone, and so is anything to replay.
-                return new AddMessageResult(true, message, null);
+                return new AddMessageResult(AddMessageOutcome.NotFound, message, null);
             }
 
             var stored = ReadMessage(original);
-            if (stored.Id == message.Id)
+            if (stored.Id != message.Id)
             {
-                // The SDK retried a put that had landed: this is our own message, not a repeat by the client.
-                return new AddMessageResult(true, stored, null);
+                var answer = (await CallAsync(
+                    ct => _client.GetItemAsync(new GetItemRequest { TableName = _table, Key = Key(pk, AnswerSk(stored.Id)), ConsistentRead = true }, ct),
+                    cancellationToken)).Item;
+                return new AddMessageResult(AddMessageOutcome.Repeated, stored, answer is { Count: > 0 } ? ReadMessage(answer) : null);
             }
 
-            var answer = (await CallAsync(
-                ct => _client.GetItemAsync(new GetItemRequest { TableName = _table, Key = Key(pk, AnswerSk(stored.Id)), ConsistentRead = true }, ct),
-                cancellationToken)).Item;
-            return new AddMessageResult(false, stored, answer is { Count: > 0 } ? ReadMessage(answer) : null);
+            // The SDK retried a put that had landed: this is our own message, not a repeat by the client.
         }
+
+        // The lease is taken on the conversation item after the message is written: that makes it the message's fence.
+        var claim = await ClaimAsync(pk, lease, cancellationToken);
+        if (claim == TurnClaim.Claimed)
+        {
+            return new AddMessageResult(AddMessageOutcome.Added, message, null);
+        }
+
+        await CallAsync(ct => _client.DeleteItemAsync(new DeleteItemRequest { TableName = _table, Key = Key(pk, SortKeyOf(message)) }, ct), cancellationToken);
+        return new AddMessageResult(claim == TurnClaim.Busy ? AddMessageOutcome.Busy : AddMessageOutcome.NotFound, message, null);
     }
 
-    public Task SaveAssistantMessageAsync(string userId, Conversation conversation, ConversationMessage message, CancellationToken cancellationToken)
+    public Task<TurnClaim> ClaimTurnAsync(string userId, string conversationId, TurnLease lease, CancellationToken cancellationToken)
+    {
+        RequireUserId(userId);
+        return Ids.IsValid(conversationId) ? ClaimAsync(ConversationPk(userId, conversationId), lease, cancellationToken) : Task.FromResult(TurnClaim.NotFound);
+    }
+
+    public async Task<bool> SaveAssistantMessageAsync(
+        string userId, Conversation conversation, ConversationMessage message, TurnLease lease, CancellationToken cancellationToken)
     {
         RequireUserId(userId);
         RequireConversationId(conversation.Id);
@@ -339,11 +371,93 @@ public sealed partial class DynamoDbConversationStore : IConversationStore
 
         // One BatchWriteItem: the answer and the activity item. The title goes to the activity item, as the default that a
         // title on the conversation item (set at creation or by a rename) overrides, so this blind write can't undo a rename.
-        return WriteBatchAsync(
+        // The answer's sort key comes from its question, so it replaces an earlier answer to the same question.
+        List<WriteRequest> writes =
             [new WriteRequest { PutRequest = new PutRequest { Item = MessageItem(pk, message) } },
-             new WriteRequest { PutRequest = new PutRequest { Item = ActivityItem(pk, conversation, conversation.Title) } }],
+             new WriteRequest { PutRequest = new PutRequest { Item = ActivityItem(pk, conversation, conversation.Title) } }];
+        await WriteBatchAsync(writes, cancellationToken);
+
+        // Then the fence: ending the lease is conditional on the conversation item. If the conversation was deleted, these two
+        // writes may have landed after the delete's Query, so they are taken back here.
+        if (await ReleaseAsync(pk, lease, cancellationToken))
+        {
+            return true;
+        }
+
+        await WriteBatchAsync(
+            writes.Select(w => new WriteRequest { DeleteRequest = new DeleteRequest { Key = Key(pk, w.PutRequest.Item[Sk].S) } }).ToList(),
             cancellationToken);
+        return false;
     }
+
+    /// <summary>
+    /// Takes the turn lease with one conditional UpdateItem on the conversation item: it must exist, and hold no lease or a
+    /// lapsed one. Lease times are stored in the key time format, so they compare as strings.
+    /// </summary>
+    private async Task<TurnClaim> ClaimAsync(string pk, TurnLease lease, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await CallAsync(
+                ct => _client.UpdateItemAsync(
+                    new UpdateItemRequest
+                    {
+                        TableName = _table,
+                        Key = Key(pk, ConversationSk),
+                        UpdateExpression = "SET LeaseId = :lease, LeaseUntil = :until",
+                        ConditionExpression = "attribute_exists(PK) AND (attribute_not_exists(LeaseUntil) OR LeaseUntil <= :now)",
+                        ExpressionAttributeValues = new()
+                        {
+                            [":lease"] = new AttributeValue { S = lease.Id },
+                            [":until"] = new AttributeValue { S = FormatTime(lease.ExpiresAt) },
+                            [":now"] = new AttributeValue { S = FormatTime(lease.TakenAt) },
+                        },
+                        ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+                    },
+                    ct),
+                cancellationToken);
+            return TurnClaim.Claimed;
+        }
+        catch (ConditionalCheckFailedException ex)
+        {
+            return await ConversationExistsAsync(pk, ex, cancellationToken) ? TurnClaim.Busy : TurnClaim.NotFound;
+        }
+    }
+
+    /// <summary>Ends the lease if it is still ours. False when the conversation item is gone.</summary>
+    private async Task<bool> ReleaseAsync(string pk, TurnLease lease, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await CallAsync(
+                ct => _client.UpdateItemAsync(
+                    new UpdateItemRequest
+                    {
+                        TableName = _table,
+                        Key = Key(pk, ConversationSk),
+                        UpdateExpression = "REMOVE LeaseId, LeaseUntil",
+                        ConditionExpression = "attribute_exists(PK) AND LeaseId = :lease",
+                        ExpressionAttributeValues = new() { [":lease"] = new AttributeValue { S = lease.Id } },
+                        ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+                    },
+                    ct),
+                cancellationToken);
+            return true;
+        }
+        catch (ConditionalCheckFailedException ex)
+        {
+            // Our lease lapsed and another turn holds the conversation now: it is still there, and its lease is not ours to end.
+            return await ConversationExistsAsync(pk, ex, cancellationToken);
+        }
+    }
+
+    /// <summary>After a failed condition on the conversation item: was it there? DynamoDB says so in the failure; emulators may not.</summary>
+    private async Task<bool> ConversationExistsAsync(string pk, ConditionalCheckFailedException failure, CancellationToken cancellationToken) =>
+        failure.Item is { Count: > 0 }
+        || (await CallAsync(
+            ct => _client.GetItemAsync(
+                new GetItemRequest { TableName = _table, Key = Key(pk, ConversationSk), ConsistentRead = true, ProjectionExpression = "PK" }, ct),
+            cancellationToken)).Item is { Count: > 0 };
 
     private async Task<Dictionary<string, Dictionary<string, AttributeValue>>> GetConversationItemsAsync(
         string userId, List<string> partitionKeys, CancellationToken cancellationToken)

@@ -12,7 +12,7 @@ namespace ChatBot.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteConversationStore : IConversationStore
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
 
     private readonly string _path;
     private readonly string _connectionString;
@@ -182,53 +182,107 @@ public sealed class SqliteConversationStore : IConversationStore
             return deleted;
         }, cancellationToken);
 
-    public Task<AddMessageResult> AddUserMessageAsync(string userId, ConversationMessage message, CancellationToken cancellationToken) =>
+    public Task<AddMessageResult> AddUserMessageAsync(string userId, ConversationMessage message, TurnLease lease, CancellationToken cancellationToken) =>
         RunAsync(async connection =>
         {
+            // One write transaction: the insert (a no-op once the conversation is deleted), the repeat check and the lease
+            // either all happen or none does.
             await using var transaction = connection.BeginTransaction();
 
             // The unique index on (user, conversation, clientMessageId) makes a repeat a no-op instead of a second copy.
-            if (await InsertMessageAsync(connection, userId, message, cancellationToken))
+            if (!await InsertMessageAsync(connection, userId, message, cancellationToken))
             {
-                await transaction.CommitAsync(cancellationToken);
-                return new AddMessageResult(true, message, null);
+                var original = message.ClientMessageId is null
+                    ? null
+                    : await FindMessageAsync(connection, userId, message.ConversationId, "client_message_id", message.ClientMessageId, cancellationToken);
+                if (original is null)
+                {
+                    // The conversation is gone: nothing was stored, and nothing is left to find.
+                    return new AddMessageResult(AddMessageOutcome.NotFound, message, null);
+                }
+
+                var answer = await FindMessageAsync(connection, userId, message.ConversationId, "reply_to", original.Id, cancellationToken);
+                return new AddMessageResult(AddMessageOutcome.Repeated, original, answer);
             }
 
-            var original = message.ClientMessageId is null
-                ? null
-                : await FindMessageAsync(connection, userId, message.ConversationId, "client_message_id", message.ClientMessageId, cancellationToken);
-            if (original is null)
+            var claim = await ClaimAsync(connection, userId, message.ConversationId, lease, cancellationToken);
+            if (claim != TurnClaim.Claimed)
             {
-                // The conversation was deleted after the caller read it; nothing was stored, and nothing is left to find.
-                return new AddMessageResult(true, message, null);
+                // Rolled back with the transaction: the message is not stored.
+                return new AddMessageResult(claim == TurnClaim.Busy ? AddMessageOutcome.Busy : AddMessageOutcome.NotFound, message, null);
             }
 
-            var answer = await FindMessageAsync(connection, userId, message.ConversationId, "reply_to", original.Id, cancellationToken);
-            return new AddMessageResult(false, original, answer);
+            await transaction.CommitAsync(cancellationToken);
+            return new AddMessageResult(AddMessageOutcome.Added, message, null);
         }, cancellationToken);
 
-    public Task SaveAssistantMessageAsync(string userId, Conversation conversation, ConversationMessage message, CancellationToken cancellationToken) =>
+    public Task<TurnClaim> ClaimTurnAsync(string userId, string conversationId, TurnLease lease, CancellationToken cancellationToken) =>
+        RunAsync(connection => ClaimAsync(connection, userId, conversationId, lease, cancellationToken), cancellationToken);
+
+    public Task<bool> SaveAssistantMessageAsync(
+        string userId, Conversation conversation, ConversationMessage message, TurnLease lease, CancellationToken cancellationToken) =>
         RunAsync(async connection =>
         {
             await using var transaction = connection.BeginTransaction();
 
-            // The turn's title only fills a missing one: a rename that landed while the answer streamed must win.
+            // The turn's title only fills a missing one: a rename that landed while the answer streamed must win. The lease ends
+            // here unless it lapsed and another turn took it.
             await using var activity = Command(
                 connection,
                 """
-                UPDATE conversations SET title = coalesce(title, CAST($title AS TEXT)), updated_at = max(updated_at, $updated)
+                UPDATE conversations SET title = coalesce(title, CAST($title AS TEXT)), updated_at = max(updated_at, $updated),
+                    lease_id = CASE WHEN lease_id = $lease THEN NULL ELSE lease_id END,
+                    lease_until = CASE WHEN lease_id = $lease THEN NULL ELSE lease_until END
                 WHERE user_id = $user AND id = $id
                 """);
             activity.Parameters.AddWithValue("$user", userId);
             activity.Parameters.AddWithValue("$id", conversation.Id);
             AddText(activity, "$title", conversation.Title);
             activity.Parameters.AddWithValue("$updated", conversation.UpdatedAt.UtcTicks);
-            await activity.ExecuteNonQueryAsync(cancellationToken);
+            activity.Parameters.AddWithValue("$lease", lease.Id);
+            if (await activity.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                return false;
+            }
+
+            // An answer replaces any earlier answer to the same question (regenerate).
+            if (message.ReplyTo is { } replyTo)
+            {
+                await using var replaced = Command(
+                    connection, "DELETE FROM messages WHERE user_id = $user AND conversation_id = $conversation AND reply_to = $replyTo");
+                replaced.Parameters.AddWithValue("$user", userId);
+                replaced.Parameters.AddWithValue("$conversation", conversation.Id);
+                replaced.Parameters.AddWithValue("$replyTo", replyTo);
+                await replaced.ExecuteNonQueryAsync(cancellationToken);
+            }
 
             await InsertMessageAsync(connection, userId, message, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return true;
         }, cancellationToken);
+
+    /// <summary>Takes the lease when none is held or the one held has lapsed; tells a held lease from a missing conversation.</summary>
+    private static async Task<TurnClaim> ClaimAsync(
+        SqliteConnection connection, string userId, string conversationId, TurnLease lease, CancellationToken cancellationToken)
+    {
+        await using var claim = Command(
+            connection,
+            """
+            UPDATE conversations SET lease_id = $lease, lease_until = $until
+            WHERE user_id = $user AND id = $id AND (lease_until IS NULL OR lease_until <= $now)
+            """);
+        claim.Parameters.AddWithValue("$user", userId);
+        claim.Parameters.AddWithValue("$id", conversationId);
+        claim.Parameters.AddWithValue("$lease", lease.Id);
+        claim.Parameters.AddWithValue("$until", lease.ExpiresAt.UtcTicks);
+        claim.Parameters.AddWithValue("$now", lease.TakenAt.UtcTicks);
+        if (await claim.ExecuteNonQueryAsync(cancellationToken) > 0)
+        {
+            return TurnClaim.Claimed;
+        }
+
+        return await FindConversationAsync(connection, userId, conversationId, cancellationToken) is null ? TurnClaim.NotFound : TurnClaim.Busy;
+    }
 
     private const string MessageColumns =
         "id, conversation_id, role, content, created_at, status, client_message_id, reply_to, input_tokens, output_tokens";
@@ -410,15 +464,33 @@ public sealed class SqliteConversationStore : IConversationStore
         }
 
         using var transaction = connection.BeginTransaction();
+        if (current == 1)
+        {
+            // Version 2 adds the turn lease: at most one answer is written per conversation at a time, across processes.
+            using var upgrade = Command(
+                connection,
+                $"""
+                ALTER TABLE conversations ADD COLUMN lease_id TEXT;
+                ALTER TABLE conversations ADD COLUMN lease_until INTEGER;
+                PRAGMA user_version = {SchemaVersion};
+                """);
+            upgrade.ExecuteNonQuery();
+            transaction.Commit();
+            return;
+        }
+
         using var schema = Command(
             connection,
             $"""
             CREATE TABLE conversations (
-                user_id    TEXT    NOT NULL,
-                id         TEXT    NOT NULL,
-                title      TEXT,
-                created_at INTEGER NOT NULL,
-                updated_at INTEGER NOT NULL,
+                user_id     TEXT    NOT NULL,
+                id          TEXT    NOT NULL,
+                title       TEXT,
+                created_at  INTEGER NOT NULL,
+                updated_at  INTEGER NOT NULL,
+                -- The turn lease: which turn may write the conversation's answer, and until when (UTC ticks).
+                lease_id    TEXT,
+                lease_until INTEGER,
                 PRIMARY KEY (user_id, id)
             ) WITHOUT ROWID;
 

@@ -15,7 +15,7 @@ namespace ChatBot.Adapters.Tests;
 
 /// <summary>
 /// Counts the HTTP requests the SDK really sends (by X-Amz-Target), to hold the store to its budget: a turn costs at most
-/// 1 Query on a cache miss, no read on a cache hit, and at most 2 writes. Also checks retries and failures on the wire.
+/// 1 Query on a cache miss, no read on a cache hit, and at most 4 writes (the question, the lease, the answer, the lease's end). Also checks retries and failures on the wire.
 /// </summary>
 public sealed class DynamoDbRequestTests(DynamoDbTableFixture table) : IDisposable
 {
@@ -25,7 +25,7 @@ public sealed class DynamoDbRequestTests(DynamoDbTableFixture table) : IDisposab
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Turns_SendOneQueryOnACacheMiss_NoReadOnACacheHit_AndTwoWritesEach()
+    public async Task Turns_SendOneQueryOnACacheMiss_NoReadOnACacheHit_AndFourWritesEach()
     {
         var store = CreateStore();
         var chat = CreateChatService(store);
@@ -33,13 +33,14 @@ public sealed class DynamoDbRequestTests(DynamoDbTableFixture table) : IDisposab
         var conversation = await chat.CreateConversationAsync(user, null, Ct);
         Assert.Equal(["BatchWriteItem"], _http.TakeTargets());
 
-        // Cache miss: the context is one Query; the user message one PutItem; the answer and activity one BatchWriteItem.
+        // Cache miss: the context is one Query; the user message one PutItem, then the lease one UpdateItem on the conversation
+        // item; the answer and activity one BatchWriteItem, then ending the lease one UpdateItem.
         await RunTurnAsync(chat, user, conversation.Id, "Hello", "client-1");
-        Assert.Equal(["Query", "PutItem", "BatchWriteItem"], _http.TakeTargets());
+        Assert.Equal(["Query", "PutItem", "UpdateItem", "BatchWriteItem", "UpdateItem"], _http.TakeTargets());
 
         // Cache hit: no read at all.
         await RunTurnAsync(chat, user, conversation.Id, "And again", "client-2");
-        Assert.Equal(["PutItem", "BatchWriteItem"], _http.TakeTargets());
+        Assert.Equal(["PutItem", "UpdateItem", "BatchWriteItem", "UpdateItem"], _http.TakeTargets());
 
         // A repeated clientMessageId: the failed conditional put, then the original (unless DynamoDB returned it) and its answer.
         var replay = await chat.StartTurnAsync(user, conversation.Id, "Hello", "client-1", Ct);
@@ -60,7 +61,7 @@ public sealed class DynamoDbRequestTests(DynamoDbTableFixture table) : IDisposab
         await store.CreateConversationAsync(conversation, Ct);
         for (var i = 0; i < 30; i++)
         {
-            await store.AddUserMessageAsync(user, UserMessage(conversation.Id, $"message {i}"), Ct);
+            await store.AddUserMessageAsync(user, UserMessage(conversation.Id, $"message {i}"), Lapsed(), Ct);
         }
 
         _http.TakeTargets();
@@ -74,9 +75,9 @@ public sealed class DynamoDbRequestTests(DynamoDbTableFixture table) : IDisposab
         await store.RenameConversationAsync(user, conversation.Id, "Renamed", Now(), Ct);
         Assert.Equal(["UpdateItem", "UpdateItem"], _http.TakeTargets());
 
-        // 32 items (conversation, activity, 30 messages): one Query for the keys, then two batches of at most 25.
+        // The conversation item first (the fence), then one Query for the other 31 keys and two batches of at most 25.
         await store.DeleteConversationAsync(user, conversation.Id, Ct);
-        Assert.Equal(["Query", "BatchWriteItem", "BatchWriteItem"], _http.TakeTargets());
+        Assert.Equal(["DeleteItem", "Query", "BatchWriteItem", "BatchWriteItem"], _http.TakeTargets());
     }
 
     [Fact]
@@ -89,10 +90,10 @@ public sealed class DynamoDbRequestTests(DynamoDbTableFixture table) : IDisposab
         _http.TakeTargets();
         _http.Intercept = (target, _) => target == "PutItem" && _http.Count("PutItem") <= 2 ? Throttled() : null;
 
-        var added = await store.AddUserMessageAsync(user, UserMessage(conversation.Id, "through the throttle"), Ct);
+        var added = await store.AddUserMessageAsync(user, UserMessage(conversation.Id, "through the throttle"), Lapsed(), Ct);
 
         Assert.True(added.Added);
-        Assert.Equal(["PutItem", "PutItem", "PutItem"], _http.TakeTargets());
+        Assert.Equal(["PutItem", "PutItem", "PutItem", "UpdateItem"], _http.TakeTargets());
     }
 
     [Fact]
@@ -105,7 +106,7 @@ public sealed class DynamoDbRequestTests(DynamoDbTableFixture table) : IDisposab
         _http.TakeTargets();
         _http.Intercept = (target, _) => target == "PutItem" ? Throttled() : null;
 
-        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.AddUserMessageAsync(user, UserMessage(conversation.Id, "lost?"), Ct));
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.AddUserMessageAsync(user, UserMessage(conversation.Id, "lost?"), Lapsed(), Ct));
 
         Assert.Equal(["PutItem", "PutItem"], _http.TakeTargets());
     }

@@ -39,6 +39,9 @@ public class ChatBotApp : WebApplicationFactory<Program>
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
+    /// <summary>Where this app keeps its SQLite store, for tests that read it raw.</summary>
+    public string DataDirectory => _dataDirectory;
+
     public HttpClient ClientFor(string user)
     {
         var client = CreateClient();

@@ -47,7 +47,7 @@ public sealed class JwtModeTests : IClassFixture<JwtModeTests.JwtApp>
     }
 
     /// <summary>Claims of a Cognito access token for the configured client; a test changes or removes (null) what it tries.</summary>
-    private static Dictionary<string, object?> AccessToken(string sub = "3f1c0e9a-user-1") => new()
+    internal static Dictionary<string, object?> AccessToken(string sub = "3f1c0e9a-user-1") => new()
     {
         ["sub"] = sub,
         ["token_use"] = "access",
@@ -55,7 +55,7 @@ public sealed class JwtModeTests : IClassFixture<JwtModeTests.JwtApp>
         ["scope"] = "openid email profile",
     };
 
-    private static string Sign(Dictionary<string, object?> claims, DateTime? expires = null, SecurityKey? key = null, string algorithm = SecurityAlgorithms.RsaSha256)
+    internal static string Sign(Dictionary<string, object?> claims, DateTime? expires = null, SecurityKey? key = null, string algorithm = SecurityAlgorithms.RsaSha256)
     {
         var expiry = expires ?? DateTime.UtcNow.AddMinutes(5);
         var descriptor = new SecurityTokenDescriptor

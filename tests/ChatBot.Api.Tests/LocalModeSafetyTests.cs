@@ -70,12 +70,13 @@ public sealed class LocalModeSafetyTests : IClassFixture<LocalModeSafetyTests.We
     }
 
     [Fact]
-    public async Task ConfigJson_CarriesTheServersUserIdRule()
+    public async Task ConfigJson_CarriesTheServersUserIdRule_AndMessageSizeLimit()
     {
-        var config = await (await GetAsync("/config.json", "localhost")).Content.ReadFromJsonAsync<Dictionary<string, string>>();
+        var config = await (await GetAsync("/config.json", "localhost")).Content.ReadFromJsonAsync<Dictionary<string, System.Text.Json.JsonElement>>();
 
-        Assert.Equal(UserIds.Pattern, config!["userIdPattern"]);
-        Assert.Equal(UserIds.Rule, config["userIdRule"]);
+        Assert.Equal(UserIds.Pattern, config!["userIdPattern"].GetString());
+        Assert.Equal(UserIds.Rule, config["userIdRule"].GetString());
+        Assert.Equal(16 * 1024, config["maxMessageBytes"].GetInt32());
     }
 }
 

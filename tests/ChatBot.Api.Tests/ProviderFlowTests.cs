@@ -162,6 +162,82 @@ public sealed class AwsAdaptersApiTests(AwsAdaptersApiTests.Servers servers) : I
         ["Cache:Redis:Configuration"] = servers.Redis.Configuration,
     });
 
+    /// <summary>An instance as the minimal profile runs them: DynamoDB shared, the context cache in each process.</summary>
+    private ChatBotApp CreateInstance(IChatClient model, string table) => new(model, new Dictionary<string, string?>
+    {
+        ["Storage:Provider"] = "DynamoDb",
+        ["Storage:DynamoDb:TableName"] = table,
+        ["Storage:DynamoDb:ServiceUrl"] = servers.Dynalite.ServiceUrl,
+        ["Storage:DynamoDb:CreateTable"] = "true",
+        ["Cache:Provider"] = "Memory",
+    });
+
+    private async Task<int> ItemsInTableAsync(string table)
+    {
+        using var client = new Amazon.DynamoDBv2.AmazonDynamoDBClient(
+            new BasicAWSCredentials("local", "local"), new Amazon.DynamoDBv2.AmazonDynamoDBConfig { ServiceURL = servers.Dynalite.ServiceUrl });
+        return (await client.ScanAsync(new Amazon.DynamoDBv2.Model.ScanRequest { TableName = table, Select = Amazon.DynamoDBv2.Select.COUNT })).Count ?? 0;
+    }
+
+    [Fact]
+    public async Task TwoInstances_DeleteOnOne_ThenATurnOnTheOtherWithTheConversationCached_Is404_AndStoresNothing()
+    {
+        var table = "chatbot-" + Guid.NewGuid().ToString("N")[..8];
+        var secondModel = new ScriptedChatClient("cached");
+        using var first = CreateInstance(new ScriptedChatClient("ok"), table);
+        using var second = CreateInstance(secondModel, table);
+        var conversation = await first.ClientFor("alice").CreateConversationAsync();
+        await second.ClientFor("alice").SendJsonAsync(conversation.Id, new { content = "warms the second instance's cache" });
+
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, (await first.ClientFor("alice").DeleteAsync($"/api/conversations/{conversation.Id}")).StatusCode);
+        var late = await second.ClientFor("alice").SendJsonAsync(conversation.Id, new { content = "still there?" });
+
+        await ConversationsApiTests.AssertProblemAsync(late, System.Net.HttpStatusCode.NotFound);
+        Assert.Equal(1, secondModel.Calls);
+        Assert.Equal(0, await ItemsInTableAsync(table));
+    }
+
+    [Fact]
+    public async Task TwoInstances_DeleteOnOneWhileTheOtherAnswers_EndsTheStreamWith404_AndStoresNothing()
+    {
+        var table = "chatbot-" + Guid.NewGuid().ToString("N")[..8];
+        var hold = new TaskCompletionSource();
+        var model = new ScriptedChatClient("Once", " upon") { HoldAfterFirstPiece = hold };
+        using var first = CreateInstance(new ScriptedChatClient("ok"), table);
+        using var second = CreateInstance(model, table);
+        var conversation = await first.ClientFor("alice").CreateConversationAsync();
+        var streaming = second.ClientFor("alice").SendStreamingAsync(conversation.Id, new { content = "a long story" });
+        await model.FirstPieceSent.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, (await first.ClientFor("alice").DeleteAsync($"/api/conversations/{conversation.Id}")).StatusCode);
+        hold.SetResult();
+        var events = await streaming;
+
+        Assert.Equal(("error", 404), (events[^1].Name, events[^1].Read<ProblemDto>().Status));
+        Assert.Equal(0, await ItemsInTableAsync(table));
+    }
+
+    [Fact]
+    public async Task TwoInstances_ASecondMessageWhileTheOtherInstanceAnswers_Is409()
+    {
+        var table = "chatbot-" + Guid.NewGuid().ToString("N")[..8];
+        var hold = new TaskCompletionSource();
+        var model = new ScriptedChatClient("Once", " upon") { HoldAfterFirstPiece = hold };
+        using var first = CreateInstance(model, table);
+        using var second = CreateInstance(new ScriptedChatClient("ok"), table);
+        var conversation = await first.ClientFor("alice").CreateConversationAsync();
+        var streaming = first.ClientFor("alice").SendStreamingAsync(conversation.Id, new { content = "one" });
+        await model.FirstPieceSent.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var busy = await second.ClientFor("alice").SendJsonAsync(conversation.Id, new { content = "two" });
+
+        await ConversationsApiTests.AssertProblemAsync(busy, System.Net.HttpStatusCode.Conflict);
+        hold.SetResult();
+        Assert.Equal("done", (await streaming)[^1].Name);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await second.ClientFor("alice").SendJsonAsync(conversation.Id, new { content = "three" })).StatusCode);
+        Assert.Equal(["one", "Once upon", "three", "ok"], (await first.ClientFor("alice").GetConversationAsync(conversation.Id)).Messages!.Select(m => m.Content));
+    }
+
     [Fact]
     public async Task Turns_StreamAndPersist_AndStayPrivate()
     {

@@ -14,6 +14,9 @@ public sealed class ScriptedChatClient(params string[] pieces) : IChatClient
     /// <summary>After the first piece, wait until cancelled, like a long answer the user stops.</summary>
     public bool StallAfterFirstPiece { get; init; }
 
+    /// <summary>After the first piece, wait until this completes, like an answer still being written while the test acts.</summary>
+    public TaskCompletionSource? HoldAfterFirstPiece { get; init; }
+
     public TaskCompletionSource FirstPieceSent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public TaskCompletionSource Cancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -22,10 +25,18 @@ public sealed class ScriptedChatClient(params string[] pieces) : IChatClient
 
     public int Calls => Volatile.Read(ref _calls);
 
+    /// <summary>What the model was asked, one prompt per call.</summary>
+    public List<IReadOnlyList<ChatMessage>> Prompts { get; } = [];
+
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _calls);
+        lock (Prompts)
+        {
+            Prompts.Add(messages.ToList());
+        }
+
         await Task.Yield();
         for (var i = 0; i < pieces.Length; i++)
         {
@@ -38,6 +49,11 @@ public sealed class ScriptedChatClient(params string[] pieces) : IChatClient
             if (i == 0)
             {
                 FirstPieceSent.TrySetResult();
+                if (HoldAfterFirstPiece is { } hold)
+                {
+                    await hold.Task.WaitAsync(cancellationToken);
+                }
+
                 if (StallAfterFirstPiece)
                 {
                     try

@@ -91,22 +91,27 @@ internal sealed class RecordingStore : IConversationStore
     public Task<bool> DeleteConversationAsync(string userId, string conversationId, CancellationToken cancellationToken) =>
         throw new NotSupportedException();
 
-    public Task<AddMessageResult> AddUserMessageAsync(string userId, ConversationMessage message, CancellationToken cancellationToken)
+    public Task<AddMessageResult> AddUserMessageAsync(string userId, ConversationMessage message, TurnLease lease, CancellationToken cancellationToken)
     {
         var original = _messages.FirstOrDefault(m => m.ClientMessageId is not null && m.ClientMessageId == message.ClientMessageId);
         if (original is not null)
         {
-            return Task.FromResult(new AddMessageResult(false, original, _messages.FirstOrDefault(m => m.ReplyTo == original.Id)));
+            return Task.FromResult(new AddMessageResult(AddMessageOutcome.Repeated, original, _messages.FirstOrDefault(m => m.ReplyTo == original.Id)));
         }
 
         _messages.Add(message);
-        return Task.FromResult(new AddMessageResult(true, message, null));
+        return Task.FromResult(new AddMessageResult(AddMessageOutcome.Added, message, null));
     }
 
-    public Task SaveAssistantMessageAsync(string userId, Conversation conversation, ConversationMessage message, CancellationToken cancellationToken)
+    public Task<TurnClaim> ClaimTurnAsync(string userId, string conversationId, TurnLease lease, CancellationToken cancellationToken) =>
+        Task.FromResult(_conversations.ContainsKey(conversationId) ? TurnClaim.Claimed : TurnClaim.NotFound);
+
+    public Task<bool> SaveAssistantMessageAsync(
+        string userId, Conversation conversation, ConversationMessage message, TurnLease lease, CancellationToken cancellationToken)
     {
+        _messages.RemoveAll(m => m.ReplyTo == message.ReplyTo);
         _messages.Add(message);
         _conversations[conversation.Id] = conversation;
-        return Task.CompletedTask;
+        return Task.FromResult(true);
     }
 }

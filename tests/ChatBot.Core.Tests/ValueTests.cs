@@ -28,6 +28,29 @@ public sealed class IdsTests
 
 public sealed class TitlesTests
 {
+    [Theory]
+    [InlineData("\u0007\u001B[31mred\u202Egnp.exe\r\nX-Injected: 1", "[31mredgnp.exe X-Injected: 1")]
+    [InlineData("a\u200Bb\u2060c\uFEFFd\u200Ee\u2066f\u2069", "abcdef")]
+    [InlineData("  two\t\tcolumns\u2028next  ", "two columns next")]
+    [InlineData("\u0000\u0001", "")]
+    [InlineData("family 👨\u200D👩\u200D👧 and می\u200Cخواهم", "family 👨\u200D👩\u200D👧 and می\u200Cخواهم")]
+    public void Clean_KeepsOneLineOfVisibleText(string title, string expected)
+    {
+        Assert.Equal(expected, Titles.Clean(title));
+    }
+
+    [Fact]
+    public void Clean_DropsUnpairedSurrogates()
+    {
+        Assert.Equal("lone surrogate", Titles.Clean("lone " + (char)0xD800 + " surrogate" + (char)0xDC00));
+    }
+
+    [Fact]
+    public void FromFirstMessage_IsCleanedToo()
+    {
+        Assert.Equal("evil.exe", Titles.FromFirstMessage("\u202Eevil.exe\u0007"));
+    }
+
     [Fact]
     public void FromFirstMessage_TakesTheFirstLine() =>
         Assert.Equal("Hello there", Titles.FromFirstMessage("  Hello there\nsecond line"));

@@ -63,20 +63,28 @@ public sealed class ChatExperienceTests(E2EFixture fixture) : BrowserTest(fixtur
     }
 
     [Fact]
-    public async Task Regenerate_AsksTheModelAgain_AndShowsTheNewAnswer()
+    public async Task Regenerate_ReplacesTheLastAnswer_KeepingOneQuestion_AlsoAfterReload()
     {
-        var model = new ScriptedModel("A fresh answer.");
+        var model = new ScriptedModel("A fresh answer.") { FailOnCall = 1 };
         App.Models.Set("regenerator", model);
         var page = await OpenAsync("regenerator");
         await SendAsync(page, "Say something");
-        await Expect(page.GetByTestId("assistant-message")).ToHaveAttributeAsync("data-status", "complete");
+        await Expect(page.GetByTestId("assistant-message")).ToHaveAttributeAsync("data-status", "failed");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Regenerate answer" }).ClickAsync();
 
-        await Expect(page.GetByTestId("assistant-message").Last).ToHaveAttributeAsync("data-status", "complete");
-        await Expect(page.GetByTestId("assistant-message").Last).ToHaveTextAsync("A fresh answer.");
+        var answers = page.GetByTestId("assistant-message");
+        await Expect(answers).ToHaveCountAsync(1);
+        await Expect(answers).ToHaveAttributeAsync("data-status", "complete");
+        await Expect(answers).ToHaveTextAsync("A fresh answer.");
+        await Expect(page.GetByTestId("user-message")).ToHaveCountAsync(1);
         Assert.Equal(2, model.Calls);
-        // Only the last answer can be regenerated.
+
+        // The server replaced the answer: a reload shows one question and the new answer only.
+        await page.ReloadAsync();
+        await Expect(page.GetByTestId("user-message")).ToHaveCountAsync(1);
+        await Expect(answers).ToHaveCountAsync(1);
+        await Expect(answers).ToHaveTextAsync("A fresh answer.");
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Regenerate answer" })).ToHaveCountAsync(1);
     }
 

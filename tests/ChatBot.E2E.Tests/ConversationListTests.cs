@@ -26,6 +26,23 @@ public sealed class ConversationListTests(E2EFixture fixture) : BrowserTest(fixt
     }
 
     [Fact]
+    public async Task Rename_WithControlBidiAndInvisibleCharacters_ShowsOneCleanLine()
+    {
+        var id = await CreateConversationAsync("cleaner", "Plain");
+        var page = await OpenAsync("cleaner", $"#/c/{id}");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Rename Plain" }).ClickAsync();
+        var input = page.GetByRole(AriaRole.Textbox, new() { Name = "Conversation title" });
+        await input.FillAsync("\u202Egnp.exe\u200B \u0007report");
+        await input.PressAsync("Enter");
+
+        await Expect(page.GetByTestId("conversation-item")).ToHaveTextAsync("gnp.exe report");
+        await page.ReloadAsync();
+        await Expect(page.GetByTestId("conversation-title")).ToHaveTextAsync("gnp.exe report");
+        Assert.Equal(["gnp.exe report"], await TitlesAsync("cleaner"));
+    }
+
+    [Fact]
     public async Task Rename_Escape_KeepsTheOldTitle()
     {
         await CreateConversationAsync("hesitant-renamer", "Keep me");

@@ -1,4 +1,5 @@
 using ChatBot.Llm.LlamaSharp;
+using PromptTooLongException = ChatBot.Core.PromptTooLongException;
 using FsCheck;
 using FsCheck.Xunit;
 using Microsoft.Extensions.AI;

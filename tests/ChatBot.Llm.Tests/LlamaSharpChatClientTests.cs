@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ChatBot.Llm.LlamaSharp;
+using PromptTooLongException = ChatBot.Core.PromptTooLongException;
 using ChatBot.TestKit;
 using Microsoft.Extensions.AI;
 
@@ -142,6 +143,21 @@ public sealed class LlamaSharpChatClientTests(TinyModels models)
             client.GetResponseAsync([new ChatMessage(ChatRole.User, new string('x', 200))], cancellationToken: Ct));
 
         Assert.Contains("Llm:ContextSize", error.Message);
+    }
+
+    [Fact]
+    public async Task PromptFitCheck_CountsTokensWithoutAnswering_AndNamesBothNumbers()
+    {
+        using var client = models.PlainClient(o => { o.ContextSize = 128; o.MaxOutputTokens = 32; });
+        var check = ((IChatClient)client).GetService<ChatBot.Core.IPromptFitCheck>();
+
+        Assert.NotNull(check);
+        await check.EnsureFitsAsync([new ChatMessage(ChatRole.User, "short")], null, Ct);
+        var error = await Assert.ThrowsAsync<PromptTooLongException>(async () =>
+            await check.EnsureFitsAsync([new ChatMessage(ChatRole.User, new string('x', 200))], null, Ct));
+        Assert.Equal(128 - 32, error.AvailableTokens);
+        Assert.True(error.NeededTokens > error.AvailableTokens);
+        Assert.Contains($"need {error.NeededTokens} tokens, but only 96 fit", error.Message);
     }
 
     [Fact]

@@ -158,13 +158,16 @@ describe('ApiClient', () => {
     expect(isAbortError(error)).toBe(true);
   });
 
-  it('regenerates by sending the last question again under a new clientMessageId', async () => {
+  it('regenerates on the server: one POST to the regenerate route, no question sent again', async () => {
     const { server, api } = setup();
-    server.on('POST', /messages$/, () => json({ user: message('u2', 'user', 'q'), assistant: message('a2', 'assistant', 'again') }));
-    await collect(api.regenerate('c1', 'q'));
-    await collect(api.regenerate('c1', 'q'));
-    const [first, second] = server.requests.map((r) => r.body as { content: string; clientMessageId: string });
-    expect(first!.content).toBe('q');
-    expect(first!.clientMessageId).not.toBe(second!.clientMessageId);
+    server.on('POST', /regenerate$/, () =>
+      new Response(sseText([['user', { ...message('u1', 'user', 'q') }], ['delta', { text: 'again' }], ['done', message('a2', 'assistant', 'again')]]), {
+        headers: { 'Content-Type': 'text/event-stream' },
+      }),
+    );
+    const events = await collect(api.regenerate('c1'));
+    expect(events.map((e) => e.type)).toEqual(['user', 'delta', 'done']);
+    expect(server.requests.map((r) => r.url)).toEqual(['/api/conversations/c1/regenerate']);
+    expect(server.requests[0]!.body).toBeUndefined();
   });
 });

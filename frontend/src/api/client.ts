@@ -94,14 +94,20 @@ export class ApiClient {
    *
    * Throws {@link ApiError} when the request fails or the stream breaks off, and the AbortError when stopped.
    */
-  async *sendMessage(conversationId: string, content: string, clientMessageId: string, signal?: AbortSignal): AsyncGenerator<TurnEvent> {
-    const response = await this._request(
-      'POST',
-      `/conversations/${encodeURIComponent(conversationId)}/messages`,
-      { content, clientMessageId },
-      signal,
-      'text/event-stream',
-    );
+  sendMessage(conversationId: string, content: string, clientMessageId: string, signal?: AbortSignal): AsyncGenerator<TurnEvent> {
+    return this._turn(`/conversations/${encodeURIComponent(conversationId)}/messages`, { content, clientMessageId }, signal);
+  }
+
+  /**
+   * Asks for a new answer to the conversation's last question, streamed like a sent message (its `user` event is the stored
+   * question). The new answer replaces the last one; the question is not stored again.
+   */
+  regenerate(conversationId: string, signal?: AbortSignal): AsyncGenerator<TurnEvent> {
+    return this._turn(`/conversations/${encodeURIComponent(conversationId)}/regenerate`, undefined, signal);
+  }
+
+  private async *_turn(path: string, body: unknown, signal?: AbortSignal): AsyncGenerator<TurnEvent> {
+    const response = await this._request('POST', path, body, signal, 'text/event-stream');
 
     const type = response.headers.get('Content-Type') ?? '';
     if (type.includes('application/json')) {
@@ -137,15 +143,6 @@ export class ApiClient {
     if (!finished) {
       throw new ApiError(0, 'The connection closed before the answer finished.', 'The answer may be incomplete. Retry to get a full answer.');
     }
-  }
-
-  /**
-   * Asks for a new answer to the last question. The API has no regenerate endpoint yet, so this sends the last user
-   * message again under a new clientMessageId: the server stores it as a new turn. When the API grows
-   * `POST /conversations/{id}/messages/regenerate`, only this function changes.
-   */
-  regenerate(conversationId: string, lastUserContent: string, signal?: AbortSignal): AsyncGenerator<TurnEvent> {
-    return this.sendMessage(conversationId, lastUserContent, newClientMessageId(), signal);
   }
 
   private async _json<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -191,8 +188,9 @@ const FallbackTitles: Record<number, string> = {
   401: 'Your session has expired. Sign in again.',
   403: "You don't have access to this.",
   404: 'Not found. It may have been deleted.',
-  409: 'That is already in progress.',
+  409: 'An answer is still being written in this conversation.',
   413: 'The message is too long.',
+  422: 'The message does not fit the model.',
   429: 'Too many requests right now.',
   502: 'The model failed to answer.',
   503: 'ChatBot is temporarily unavailable.',

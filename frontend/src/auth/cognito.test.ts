@@ -6,6 +6,7 @@ import { CognitoAuth, cognitoLogoutUrl, createUserManager } from './cognito';
 const config: CognitoConfig = {
   mode: 'cognito',
   apiBasePath: '/api',
+  maxMessageBytes: 16384,
   clientId: 'client123',
   authority: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123',
   cognitoDomain: 'https://chatbot.auth.eu-west-1.amazoncognito.com',

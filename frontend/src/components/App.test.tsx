@@ -7,10 +7,11 @@ import { ChatStore } from '../state/chat-store';
 import { ControlledStream, conversation, FakeAuth, FakeServer, json, message, problem, type RecordedRequest } from '../test/fake-api';
 import { App } from './App';
 
-function renderApp(server: FakeServer, auth: Auth = new FakeAuth()) {
+function renderApp(server: FakeServer, auth: Auth = new FakeAuth(), maxMessageBytes?: number) {
   const api = new ApiClient('/api', auth, server.fetch);
   const store = new ChatStore({
     api,
+    maxMessageBytes,
     navigate: (hash) => {
       if (location.hash !== hash) {
         location.hash = hash;
@@ -43,7 +44,7 @@ function serverWithStream() {
     .on('GET', /\/api\/conversations\?/, () => json({ items: [conversation('c1', 'First chat')], nextCursor: null }))
     .on('GET', /\/api\/conversations\/c1$/, () => json(conversation('c1', 'First chat', [message('m1', 'user', 'Earlier question'), message('m2', 'assistant', 'Earlier **answer**')])))
     .on('POST', /\/api\/conversations$/, () => json(conversation('c2', null), 201))
-    .on('POST', /\/api\/conversations\/c\d\/messages$/, (request) => {
+    .on('POST', /\/api\/conversations\/c\d\/(messages|regenerate)$/, (request) => {
       sends.push(request);
       const stream = new ControlledStream(request.signal);
       streams.push(stream);
@@ -166,8 +167,55 @@ describe('App', () => {
 
     fireEvent.click(within(alert).getByRole('button', { name: 'Retry' }));
     await waitFor(() => expect(sends).toHaveLength(2));
-    expect(sends[1]!.body).toMatchObject({ content: 'Question' });
-    expect((sends[1]!.body as { clientMessageId: string }).clientMessageId).not.toBe((sends[0]!.body as { clientMessageId: string }).clientMessageId);
+    // Retry regenerates on the server: the failed answer is replaced, the question is not sent again.
+    expect(sends[1]!.url).toBe('/api/conversations/c1/regenerate');
+    expect(sends[1]!.body).toBeUndefined();
+    await waitFor(() => expect(screen.getAllByTestId('assistant-message')).toHaveLength(2));
+    streams[1]!.send('user', message('u2', 'user', 'Question'));
+    streams[1]!.send('done', message('a3', 'assistant', 'Better'));
+    streams[1]!.close();
+    await waitFor(() => expect(screen.getAllByTestId('assistant-message')[1]!.textContent).toContain('Better'));
+    expect(screen.getAllByTestId('user-message').filter((m) => m.textContent?.includes('Question'))).toHaveLength(1);
+  });
+
+  it('shows the size left near the limit and disables Send above it', async () => {
+    const { server } = serverWithStream();
+    renderApp(server, new FakeAuth(), 100);
+    await screen.findByText('First chat');
+
+    type('a'.repeat(70));
+    expect(screen.queryByTestId('composer-size')).toBeNull();
+    type('a'.repeat(81));
+    expect(screen.getByTestId('composer-size').textContent).toBe('19 bytes left');
+    expect((screen.getByTestId('send-button') as HTMLButtonElement).disabled).toBe(false);
+    type('👍'.repeat(26));
+    expect(screen.getByTestId('composer-size').textContent).toContain('Too long by 4 bytes');
+    expect((screen.getByTestId('send-button') as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('leaves no empty conversation behind when the first message of a new chat is refused', async () => {
+    const { server } = serverWithStream();
+    const deleted: string[] = [];
+    server
+      .on('POST', /\/api\/conversations\/c2\/messages$/, () =>
+        problem(422, 'The message does not fit the model.', 'The newest message and the system prompt need 900 tokens, but only 448 fit.'),
+      )
+      .on('DELETE', /\/api\/conversations\/c2$/, () => {
+        deleted.push('c2');
+        return new Response(null, { status: 204 });
+      });
+    renderApp(server);
+    await screen.findByText('First chat');
+
+    type('A very long question');
+    pressEnter();
+
+    const alert = await screen.findByTestId('chat-error');
+    expect(alert.textContent).toContain('need 900 tokens, but only 448 fit');
+    expect(deleted).toEqual(['c2']);
+    expect(location.hash).toBe('#/');
+    expect(screen.getByTestId('conversation-title').textContent).toBe('New chat');
+    expect((screen.getByTestId('message-input') as HTMLTextAreaElement).value).toBe('A very long question');
   });
 
   it('keeps the text of a failed send and retries it with the same clientMessageId', async () => {

@@ -111,6 +111,7 @@ export function ChatPane({ store, state, sidebarOpen, onOpenSidebar, onNewChat }
           streaming={streaming}
           disabled={state.current === 'loading' || state.current === 'missing'}
           restoredDraft={state.restoredDraft}
+          maxBytes={store.maxMessageBytes}
           onSend={(text) => store.send(text)}
           onStop={() => store.stop()}
         />

@@ -8,17 +8,24 @@ interface ComposerProps {
   streaming: boolean;
   disabled?: boolean;
   restoredDraft: { key: string; text: string; seq: number } | null;
+  /** The largest message the API accepts, in UTF-8 bytes. */
+  maxBytes: number;
   onSend: (text: string) => void;
   onStop: () => void;
 }
 
 const MaxHeight = 240;
 
+/** The size shows once a message passes this share of the limit. */
+const ShowSizeFrom = 0.8;
+
+const utf8 = new TextEncoder();
+
 /**
  * The message box. Enter sends, Shift+Enter adds a line, and the box grows with its text. Every keystroke is kept as a
  * draft in sessionStorage, so a reload or a trip to the sign-in page loses nothing.
  */
-export function Composer({ draftKey, streaming, disabled = false, restoredDraft, onSend, onStop }: ComposerProps) {
+export function Composer({ draftKey, streaming, disabled = false, restoredDraft, maxBytes, onSend, onStop }: ComposerProps) {
   const [text, setText] = useState(() => loadDraft(draftKey));
   const area = useRef<HTMLTextAreaElement>(null);
 
@@ -56,7 +63,11 @@ export function Composer({ draftKey, streaming, disabled = false, restoredDraft,
     }
   }, [text]);
 
-  const canSend = text.trim().length > 0 && !streaming && !disabled;
+  // The API counts UTF-8 bytes, so an emoji costs four and the box counts the same way.
+  const bytes = text.length * 3 < maxBytes * ShowSizeFrom ? text.length : utf8.encode(text).length;
+  const tooLong = bytes > maxBytes;
+  const showSize = bytes >= maxBytes * ShowSizeFrom;
+  const canSend = text.trim().length > 0 && !tooLong && !streaming && !disabled;
 
   const submit = () => {
     if (!canSend) {
@@ -68,6 +79,7 @@ export function Composer({ draftKey, streaming, disabled = false, restoredDraft,
   };
 
   return (
+    <>
     <form
       class="composer"
       onSubmit={(e) => {
@@ -86,7 +98,8 @@ export function Composer({ draftKey, streaming, disabled = false, restoredDraft,
         placeholder="Message ChatBot"
         value={text}
         disabled={disabled}
-        aria-describedby="composer-hint"
+        aria-describedby={showSize ? 'composer-hint composer-size' : 'composer-hint'}
+        aria-invalid={tooLong ? 'true' : undefined}
         onInput={(e) => {
           const value = e.currentTarget.value;
           setText(value);
@@ -113,7 +126,19 @@ export function Composer({ draftKey, streaming, disabled = false, restoredDraft,
         Enter sends. Shift and Enter adds a new line.
       </p>
     </form>
+      {showSize ? (
+        <p id="composer-size" class={tooLong ? 'composer-size over' : 'composer-size'} data-testid="composer-size" aria-live="polite">
+          {tooLong
+            ? `Too long by ${formatBytes(bytes - maxBytes)}: shorten the message to send it.`
+            : `${formatBytes(maxBytes - bytes)} left`}
+        </p>
+      ) : null}
+    </>
   );
+}
+
+function formatBytes(bytes: number): string {
+  return `${bytes.toLocaleString('en')} ${bytes === 1 ? 'byte' : 'bytes'}`;
 }
 
 function matchesCoarsePointer(): boolean {

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ApiClient } from '../api/client';
-import { ControlledStream, conversation, FakeAuth, FakeServer, json, message } from '../test/fake-api';
+import { ControlledStream, conversation, FakeAuth, FakeServer, json, message, problem } from '../test/fake-api';
 import { ChatStore } from './chat-store';
 
 function setup() {
@@ -24,6 +24,33 @@ function setup() {
 const settle = () => new Promise((resolve) => setTimeout(resolve, 80));
 
 describe('ChatStore', () => {
+  it('sends again by itself while the conversation is still storing a stopped answer (409), with the same clientMessageId', async () => {
+    const server = new FakeServer();
+    const bodies: unknown[] = [];
+    let busy = 2;
+    server
+      .on('GET', /\/api\/conversations\?/, () => json({ items: [conversation('c1', 'One')], nextCursor: null }))
+      .on('GET', /\/api\/conversations\/c1$/, () => json(conversation('c1', 'One', [])))
+      .on('POST', /\/messages$/, (request) => {
+        bodies.push(request.body);
+        if (busy-- > 0) {
+          return problem(409, 'An answer is still being written.', 'Wait for it to finish, or stop it, then send again.');
+        }
+        return json({ user: message('u1', 'user', 'Next'), assistant: message('a1', 'assistant', 'Sure') });
+      });
+    const store = new ChatStore({ api: new ApiClient('/api', new FakeAuth(), server.fetch), navigate: vi.fn(), onUnauthorized: vi.fn() });
+    await store.loadConversations();
+    await store.open('c1');
+
+    store.send('Next');
+    await new Promise((resolve) => setTimeout(resolve, 900));
+
+    expect(bodies).toHaveLength(3);
+    expect(new Set(bodies.map((b) => (b as { clientMessageId: string }).clientMessageId)).size).toBe(1);
+    expect(store.state.error).toBeNull();
+    expect(store.visibleMessages().map((m) => m.content)).toEqual(['Next', 'Sure']);
+  });
+
   it('keeps an answer streaming while another conversation is open, and shows it again on return', async () => {
     const { store, streams } = setup();
     await store.loadConversations();

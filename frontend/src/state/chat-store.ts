@@ -1,5 +1,6 @@
 import { ApiError, isAbortError, newClientMessageId, problemMessage, type ApiClient } from '../api/client';
 import type { ConversationSummary, Message, MessageStatus, TurnEvent } from '../api/types';
+import { DefaultMaxMessageBytes } from '../config';
 import { draftKey, saveDraft } from './drafts';
 import { titleFromFirstMessage } from './titles';
 
@@ -60,6 +61,8 @@ export interface ChatStoreOptions {
   /** Called on a 401 once any unsent text is safe in a draft: sends the user to sign in again. */
   onUnauthorized: () => void;
   pageSize?: number;
+  /** The largest message the API accepts, in UTF-8 bytes (from config.json). */
+  maxMessageBytes?: number;
 }
 
 interface TurnSpec {
@@ -67,7 +70,13 @@ interface TurnSpec {
   content: string;
   clientMessageId: string;
   regenerate: boolean;
+  /** How many times this turn already found the conversation busy (409). */
+  busyRetries?: number;
 }
+
+/** A stopped answer is stored a moment after the stop: a send right after it may find the conversation busy for that long. */
+const BusyRetries = 5;
+const BusyRetryDelayMs = 300;
 
 const initialState: ChatState = {
   conversations: [],
@@ -105,6 +114,10 @@ export class ChatStore {
 
   get state(): ChatState {
     return this._state;
+  }
+
+  get maxMessageBytes(): number {
+    return this._options.maxMessageBytes ?? DefaultMaxMessageBytes;
   }
 
   subscribe(listener: () => void): () => void {
@@ -248,7 +261,7 @@ export class ChatStore {
     void this._runTurn({ conversationId: this._state.currentId, content, clientMessageId: newClientMessageId(), regenerate: false });
   }
 
-  /** A new answer to the last question (see {@link ApiClient.regenerate}). */
+  /** A new answer to the last question, replacing the last answer (see {@link ApiClient.regenerate}). */
   regenerate(): void {
     const id = this._state.currentId;
     if (!id || this._state.turns[id]) {
@@ -287,6 +300,7 @@ export class ChatStore {
     this._set({ error: null });
 
     let conversationId = spec.conversationId;
+    const createdForThisSend = conversationId === null;
     if (conversationId === null) {
       try {
         const created = await api.createConversation();
@@ -321,10 +335,16 @@ export class ChatStore {
     }
 
     const now = new Date().toISOString();
+    // Regenerating, the stored question is the turn's question, and the answer it replaces leaves the page at once.
+    const replaced = spec.regenerate && this._state.currentId === conversationId ? this._state.messages : null;
+    const question = replaced ? [...replaced].reverse().find((m) => m.role === 'user') : undefined;
+    if (replaced && question) {
+      this._set({ messages: replaced.slice(0, replaced.indexOf(question) + 1) });
+    }
     const turn: Turn = {
       conversationId,
       localTitle,
-      user: { id: `local-${spec.clientMessageId}`, role: 'user', content: spec.content, createdAt: now, status: 'pending' },
+      user: question ?? { id: `local-${spec.clientMessageId}`, role: 'user', content: spec.content, createdAt: now, status: 'pending' },
       assistant: { id: `answer-${spec.clientMessageId}`, role: 'assistant', content: '', createdAt: now, status: 'streaming' },
     };
     const controller = new AbortController();
@@ -333,7 +353,7 @@ export class ChatStore {
     this._set({ announcement: 'ChatBot is answering.' });
 
     const events = spec.regenerate
-      ? api.regenerate(conversationId, spec.content, controller.signal)
+      ? api.regenerate(conversationId, controller.signal)
       : api.sendMessage(conversationId, spec.content, spec.clientMessageId, controller.signal);
 
     let stored = false;
@@ -354,6 +374,28 @@ export class ChatStore {
         this._updateTurn(conversationId, (t) => ({ ...t, assistant: { ...t.assistant, status: 'stopped' } }));
       } else if (!stored) {
         this._endTurn(conversationId, false);
+        if (error instanceof ApiError && error.status === 409 && (spec.busyRetries ?? 0) < BusyRetries) {
+          if (replaced && this._state.currentId === conversationId) {
+            this._set({ messages: replaced });
+          }
+          await new Promise((resolve) => setTimeout(resolve, BusyRetryDelayMs));
+          return this._runTurn({ ...spec, conversationId, busyRetries: (spec.busyRetries ?? 0) + 1 });
+        }
+        if (replaced && this._state.currentId === conversationId) {
+          // Nothing was replaced: the old answer comes back, and Retry asks again.
+          this._set({ messages: replaced });
+          if (!this._handleUnauthorized(error)) {
+            this._setError(conversationId, `No new answer. ${messageOf(error)}`, () => this.regenerate());
+          }
+          return;
+        }
+        if (createdForThisSend && isRefusal(error)) {
+          // The conversation was made for this message and the server refused the message (storing nothing): leave no
+          // empty conversation behind. After a network error the message may have been stored, so the conversation stays.
+          await this._discardConversation(conversationId);
+          this._failBeforeStored(error, draftKey(null), { ...spec, conversationId: null });
+          return;
+        }
         this._failBeforeStored(error, draftKey(conversationId), { ...spec, conversationId });
         return;
       } else {
@@ -411,6 +453,21 @@ export class ChatStore {
       }
       void this._runTurn(spec);
     });
+  }
+
+  /** Deletes a conversation this tab just created and shows the new-chat page again. */
+  private async _discardConversation(id: string): Promise<void> {
+    try {
+      await this._options.api.deleteConversation(id);
+    } catch {
+      // Left behind, it is an empty conversation the user can delete; the refused message matters more.
+    }
+    this._set({ conversations: this._state.conversations.filter((c) => c.id !== id) });
+    if (this._state.currentId === id) {
+      ++this._openSeq;
+      this._set({ currentId: null, current: 'ready', currentError: null, currentTitle: null, messages: [] });
+      this._options.navigate('#/');
+    }
   }
 
   private _restoreDraft(key: string, text: string): void {
@@ -578,6 +635,11 @@ export class ChatStore {
 
 function toUi(message: Message): UiMessage {
   return { id: message.id, role: message.role, content: message.content, createdAt: message.createdAt, status: message.status };
+}
+
+/** The server answered and turned the request down: a 4xx other than 401 (which means "sign in again"). */
+function isRefusal(error: unknown): boolean {
+  return error instanceof ApiError && error.status >= 400 && error.status < 500 && !error.isUnauthorized;
 }
 
 function messageOf(error: unknown): string {

@@ -11,19 +11,19 @@ public static class ConversationsApi
 {
     public static IEndpointRouteBuilder MapConversationsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/health", () => TypedResults.Ok(new { status = "ok" })).AllowAnonymous();
+        app.MapGetAndHead("/api/health", () => TypedResults.Ok(new { status = "ok" })).AllowAnonymous();
 
         var conversations = app.MapGroup("/api/conversations").RequireAuthorization();
-        conversations.MapGet("/", ListConversations);
+        conversations.MapGetAndHead("/", ListConversations);
         conversations.MapPost("/", CreateConversation);
-        conversations.MapGet("/{id}", GetConversation);
+        conversations.MapGetAndHead("/{id}", GetConversation);
         conversations.MapPatch("/{id}", RenameConversation);
         conversations.MapDelete("/{id}", DeleteConversation);
         conversations.MapPost("/{id}/messages", SendMessage);
+        conversations.MapPost("/{id}/regenerate", Regenerate);
 
-        // Anything else under /api is a JSON 404, never the web app's index.html.
-        app.Map("/api/{**path}", () => TypedResults.Problem(
-            ErrorMapping.Problem(StatusCodes.Status404NotFound, "Not found.", "There is no such API route.")));
+        // Anything else under /api is a JSON 405 or 404, never the web app's index.html.
+        app.MapApiFallback("/api");
         return app;
     }
 
@@ -40,10 +40,12 @@ public static class ConversationsApi
         return TypedResults.Ok(new ConversationList(page.Items.Select(ConversationSummary.From).ToArray(), page.NextCursor));
     }
 
+    /// <summary>Creates a conversation. The body is optional: none, or no title, leaves the title to the first message.</summary>
     private static async Task<Results<Created<ConversationSummary>, ProblemHttpResult>> CreateConversation(
-        CreateConversationRequest? request, ClaimsPrincipal user, ChatService chat, IOptions<ChatOptions> options, CancellationToken cancellationToken)
+        HttpContext http, ClaimsPrincipal user, ChatService chat, IOptions<ChatOptions> options, CancellationToken cancellationToken)
     {
-        if (RequestValidation.Title(request?.Title, options.Value.MaxTitleLength, required: false) is { } invalid)
+        var (request, unreadable) = await JsonBody.ReadAsync<CreateConversationRequest>(http);
+        if ((unreadable ?? RequestValidation.Title(request?.Title, options.Value.MaxTitleLength, required: false)) is { } invalid)
         {
             return invalid;
         }
@@ -65,14 +67,15 @@ public static class ConversationsApi
     }
 
     private static async Task<Results<Ok<ConversationSummary>, ProblemHttpResult>> RenameConversation(
-        string id, RenameConversationRequest request, ClaimsPrincipal user, ChatService chat, IOptions<ChatOptions> options, CancellationToken cancellationToken)
+        string id, HttpContext http, ClaimsPrincipal user, ChatService chat, IOptions<ChatOptions> options, CancellationToken cancellationToken)
     {
-        if ((RequestValidation.ConversationId(id) ?? RequestValidation.Title(request.Title, options.Value.MaxTitleLength, required: true)) is { } invalid)
+        var (request, unreadable) = await JsonBody.ReadAsync<RenameConversationRequest>(http);
+        if ((RequestValidation.ConversationId(id) ?? unreadable ?? RequestValidation.Title(request?.Title, options.Value.MaxTitleLength, required: true)) is { } invalid)
         {
             return invalid;
         }
 
-        var renamed = await chat.RenameConversationAsync(user.GetUserId(), id, request.Title!, cancellationToken);
+        var renamed = await chat.RenameConversationAsync(user.GetUserId(), id, request!.Title!, cancellationToken);
         return renamed is null ? RequestValidation.NotFound() : TypedResults.Ok(ConversationSummary.From(renamed));
     }
 
@@ -93,15 +96,34 @@ public static class ConversationsApi
     /// Sends a message. With Accept: text/event-stream the answer streams as SSE (user, delta…, done | error); otherwise the
     /// whole turn returns as JSON. Either way, a client that goes away stops the model and the partial answer is kept.
     /// </summary>
-    private static async Task<IResult> SendMessage(
-        string id, SendMessageRequest request, HttpContext http, ChatService chat, IOptions<ChatOptions> options)
+    private static async Task<IResult> SendMessage(string id, HttpContext http, ChatService chat, IOptions<ChatOptions> options)
     {
-        if ((RequestValidation.ConversationId(id) ?? RequestValidation.Message(request, options.Value.MaxMessageBytes)) is { } invalid)
+        var (request, unreadable) = await JsonBody.ReadAsync<SendMessageRequest>(http);
+        if ((RequestValidation.ConversationId(id) ?? unreadable ?? RequestValidation.Message(request, options.Value.MaxMessageBytes)) is { } invalid)
         {
             return invalid;
         }
 
-        var start = await chat.StartTurnAsync(http.User.GetUserId(), id, request.Content!, request.ClientMessageId, http.RequestAborted);
+        var start = await chat.StartTurnAsync(http.User.GetUserId(), id, request!.Content!, request.ClientMessageId, http.RequestAborted);
+        return await RespondAsync(start, http);
+    }
+
+    /// <summary>
+    /// Answers the last question again; the new answer replaces the last one. Streams (or returns) exactly as a sent message
+    /// does, with the question as the <c>user</c> event.
+    /// </summary>
+    private static async Task<IResult> Regenerate(string id, HttpContext http, ChatService chat)
+    {
+        if (RequestValidation.ConversationId(id) is { } invalid)
+        {
+            return invalid;
+        }
+
+        return await RespondAsync(await chat.StartRegenerateAsync(http.User.GetUserId(), id, http.RequestAborted), http);
+    }
+
+    private static async Task<IResult> RespondAsync(TurnStart start, HttpContext http)
+    {
         var streaming = http.Request.Headers.Accept.Any(a => a?.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) == true);
         return start switch
         {

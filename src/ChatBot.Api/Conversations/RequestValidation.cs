@@ -22,12 +22,14 @@ internal static class RequestValidation
 
     public static ProblemHttpResult? Title(string? title, int maxLength, bool required)
     {
-        if (title is null || title.Trim().Length == 0)
+        // Judged as stored: one line, without invisible or direction-changing characters (see Titles.Clean).
+        var clean = title is null ? "" : Titles.Clean(title);
+        if (clean.Length == 0)
         {
-            return required ? BadRequest("The title is missing.", "title must be a non-empty string.") : null;
+            return required ? BadRequest("The title is missing.", "title must contain some visible text.") : null;
         }
 
-        return title.Trim().Length <= maxLength
+        return clean.Length <= maxLength
             ? null
             : BadRequest("The title is too long.", $"title must be at most {maxLength} characters.");
     }

@@ -15,11 +15,18 @@ public static partial class ErrorMapping
 {
     public static ProblemDetails ToProblem(Exception exception) => exception switch
     {
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => Problem(
+            StatusCodes.Status413PayloadTooLarge, "The request is too large.", DefaultDetail(StatusCodes.Status413PayloadTooLarge)),
         BadHttpRequestException bad => Problem(bad.StatusCode, "The request is malformed.", DescribeBadRequest(bad)),
         InvalidCursorException => Problem(StatusCodes.Status400BadRequest, "The cursor is not valid.",
             "The list position (cursor) is not one this server issued, or it has expired. List again from the start."),
-        TurnInProgressException => Problem(StatusCodes.Status409Conflict, "That message is still being answered.",
-            "Wait for its answer, then try again."),
+        TurnInProgressException => Problem(StatusCodes.Status409Conflict, "An answer is still being written.",
+            "An answer is still being written in this conversation. Wait for it to finish, or stop it, then send again."),
+        NothingToRegenerateException => Problem(StatusCodes.Status409Conflict, "There is nothing to regenerate.",
+            "This conversation has no message to answer again. Send one first."),
+        ConversationDeletedException => Problem(StatusCodes.Status404NotFound, "Conversation not found.",
+            "The conversation was deleted while this answer was being written; nothing of it was kept."),
+        PromptTooLongException tooLong => TooLong(tooLong),
         StoreUnavailableException => Problem(
             StatusCodes.Status503ServiceUnavailable, "Storage is unavailable.", "Nothing was lost; try again shortly.", TimeSpan.FromSeconds(2)),
         ModelException model => model.Kind switch
@@ -56,6 +63,15 @@ public static partial class ErrorMapping
             LogClientFailure(logger, exception, problem.Status ?? 400, http.Request.Method, http.Request.Path, traceId);
         }
 
+        return problem;
+    }
+
+    /// <summary>The numbers are the backend's own count, safe to show, and what a person needs to shorten the message.</summary>
+    private static ProblemDetails TooLong(PromptTooLongException exception)
+    {
+        var problem = Problem(StatusCodes.Status422UnprocessableEntity, "The message does not fit the model.", exception.Message);
+        problem.Extensions["neededTokens"] = exception.NeededTokens;
+        problem.Extensions["availableTokens"] = exception.AvailableTokens;
         return problem;
     }
 

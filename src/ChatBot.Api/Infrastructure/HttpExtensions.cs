@@ -38,9 +38,16 @@ public static class HttpExtensions
         MoveHostFilteringAfterStatusCodePages(builder.Services);
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
             context.ProblemDetails.Detail ??= ErrorMapping.DefaultDetail(context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode));
+        // After the framework's writer, so it only takes what that one declines (see ProblemJsonWriter).
+        builder.Services.AddSingleton<IProblemDetailsWriter, ProblemJsonWriter>();
         builder.Services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
+        builder.AddRequestLimits();
         return builder;
     }
+
+    /// <summary>HEAD is answered wherever GET is (the server sends the headers without the body).</summary>
+    public static RouteHandlerBuilder MapGetAndHead(this IEndpointRouteBuilder endpoints, string pattern, Delegate handler) =>
+        endpoints.MapMethods(pattern, [HttpMethods.Get, HttpMethods.Head], handler);
 
     /// <summary>
     /// The web host puts host filtering first in the pipeline, where its 400 has no body. Program.cs places it after

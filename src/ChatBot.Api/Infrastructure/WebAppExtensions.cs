@@ -58,7 +58,9 @@ public static class WebAppExtensions
             });
             return next(context);
         });
-        app.MapGet("/config.json", () => TypedResults.Json(config));
+        // The composer shows the size left and stops at the same limit the API enforces.
+        config["maxMessageBytes"] = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChatBot.Core.ChatOptions>>().Value.MaxMessageBytes;
+        app.MapGetAndHead("/config.json", () => TypedResults.Json(config));
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
         // Client-side routes get the app; unknown /api routes keep their 404 (see ConversationsApi).
@@ -71,7 +73,7 @@ public static class WebAppExtensions
     /// against (oidcAuthority replaces the Cognito issuer derived from region and pool, see frontend/src/config.ts);
     /// otherwise it runs in local mode with the development-user switcher.
     /// </summary>
-    private static Dictionary<string, string?> WebAppConfig(AuthOptions auth, WebOptions web) => auth.Mode == AuthMode.Jwt
+    private static Dictionary<string, object?> WebAppConfig(AuthOptions auth, WebOptions web) => auth.Mode == AuthMode.Jwt
         ? new()
         {
             ["apiBasePath"] = "/api",

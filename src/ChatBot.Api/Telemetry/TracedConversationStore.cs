@@ -36,15 +36,22 @@ public sealed class TracedConversationStore(IConversationStore inner) : IConvers
         return await inner.DeleteConversationAsync(userId, conversationId, cancellationToken);
     }
 
-    public async Task<AddMessageResult> AddUserMessageAsync(string userId, ConversationMessage message, CancellationToken cancellationToken)
+    public async Task<AddMessageResult> AddUserMessageAsync(string userId, ConversationMessage message, TurnLease lease, CancellationToken cancellationToken)
     {
         using var span = Span.Start("store.add_user_message");
-        return await inner.AddUserMessageAsync(userId, message, cancellationToken);
+        return await inner.AddUserMessageAsync(userId, message, lease, cancellationToken);
     }
 
-    public async Task SaveAssistantMessageAsync(string userId, Conversation conversation, ConversationMessage message, CancellationToken cancellationToken)
+    public async Task<TurnClaim> ClaimTurnAsync(string userId, string conversationId, TurnLease lease, CancellationToken cancellationToken)
+    {
+        using var span = Span.Start("store.claim_turn");
+        return await inner.ClaimTurnAsync(userId, conversationId, lease, cancellationToken);
+    }
+
+    public async Task<bool> SaveAssistantMessageAsync(
+        string userId, Conversation conversation, ConversationMessage message, TurnLease lease, CancellationToken cancellationToken)
     {
         using var span = Span.Start("store.save_assistant_message");
-        await inner.SaveAssistantMessageAsync(userId, conversation, message, cancellationToken);
+        return await inner.SaveAssistantMessageAsync(userId, conversation, message, lease, cancellationToken);
     }
 }

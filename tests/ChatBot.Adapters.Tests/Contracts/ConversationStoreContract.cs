@@ -11,9 +11,15 @@ namespace ChatBot.Adapters.Tests.Contracts;
 /// What every <see cref="IConversationStore"/> must do. Each implementation runs it through a subclass; tests use fresh users,
 /// so a subclass may share one store (and one server) across all of them.
 /// </summary>
-public abstract class ConversationStoreContract
+public abstract partial class ConversationStoreContract
 {
     protected abstract IConversationStore Store { get; }
+
+    /// <summary>A second store on the same data (file or table), as a second app instance would have.</summary>
+    protected abstract IConversationStore SecondInstance { get; }
+
+    /// <summary>Everything stored under the conversation, read raw: what no API call may show but a delete must still remove.</summary>
+    protected abstract Task<int> StoredItemsAsync(string userId, string conversationId);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -44,8 +50,8 @@ public abstract class ConversationStoreContract
         var conversation = NewConversation(owner, "Private");
         await Store.CreateConversationAsync(conversation, Ct);
         var question = UserMessage(conversation.Id, "owner's secret", "client-1");
-        await Store.AddUserMessageAsync(owner, question, Ct);
-        await Store.SaveAssistantMessageAsync(owner, conversation with { UpdatedAt = Now() }, Answer(question, "owner's answer"), Ct);
+        await Store.AddUserMessageAsync(owner, question, Lapsed(), Ct);
+        await Store.SaveAssistantMessageAsync(owner, conversation with { UpdatedAt = Now() }, Answer(question, "owner's answer"), Lapsed(), Ct);
         var before = await Store.GetConversationAsync(owner, conversation.Id, 50, Ct);
 
         Assert.Null(await Store.GetConversationAsync(intruder, conversation.Id, 50, Ct));
@@ -54,11 +60,11 @@ public abstract class ConversationStoreContract
         Assert.Empty((await Store.ListConversationsAsync(intruder, 10, null, Ct)).Items);
 
         // Writing into it as the intruder must neither reveal the owner's clientMessageId nor touch the owner's data.
-        var replay = await Store.AddUserMessageAsync(intruder, UserMessage(conversation.Id, "intruder", "client-1"), Ct);
+        var replay = await Store.AddUserMessageAsync(intruder, UserMessage(conversation.Id, "intruder", "client-1"), Lapsed(), Ct);
         Assert.DoesNotContain("owner", replay.UserMessage.Content, StringComparison.Ordinal);
         Assert.Null(replay.Answer);
         await Store.SaveAssistantMessageAsync(
-            intruder, conversation with { UserId = intruder, Title = "Hijacked", UpdatedAt = Now() }, Answer(question, "intruder"), Ct);
+            intruder, conversation with { UserId = intruder, Title = "Hijacked", UpdatedAt = Now() }, Answer(question, "intruder"), Lapsed(), Ct);
 
         Assert.Equal(before, await Store.GetConversationAsync(owner, conversation.Id, 50, Ct), ContextComparer.Instance);
         Assert.Empty((await Store.ListConversationsAsync(intruder, 10, null, Ct)).Items);
@@ -158,15 +164,15 @@ public abstract class ConversationStoreContract
         await Store.CreateConversationAsync(conversation, Ct);
         var original = UserMessage(conversation.Id, "Hello", "client-42");
 
-        var first = await Store.AddUserMessageAsync(user, original, Ct);
-        var whileAnswering = await Store.AddUserMessageAsync(user, UserMessage(conversation.Id, "Hello", "client-42"), Ct);
+        var first = await Store.AddUserMessageAsync(user, original, Lapsed(), Ct);
+        var whileAnswering = await Store.AddUserMessageAsync(user, UserMessage(conversation.Id, "Hello", "client-42"), Lapsed(), Ct);
         var answer = Answer(original, "Hi there");
-        await Store.SaveAssistantMessageAsync(user, conversation with { UpdatedAt = Now() }, answer, Ct);
-        var afterAnswer = await Store.AddUserMessageAsync(user, UserMessage(conversation.Id, "Hello again?", "client-42"), Ct);
+        await Store.SaveAssistantMessageAsync(user, conversation with { UpdatedAt = Now() }, answer, Lapsed(), Ct);
+        var afterAnswer = await Store.AddUserMessageAsync(user, UserMessage(conversation.Id, "Hello again?", "client-42"), Lapsed(), Ct);
 
-        Assert.Equal(new AddMessageResult(true, original, null), first);
-        Assert.Equal(new AddMessageResult(false, original, null), whileAnswering);
-        Assert.Equal(new AddMessageResult(false, original, answer), afterAnswer);
+        Assert.Equal(new AddMessageResult(AddMessageOutcome.Added, original, null), first);
+        Assert.Equal(new AddMessageResult(AddMessageOutcome.Repeated, original, null), whileAnswering);
+        Assert.Equal(new AddMessageResult(AddMessageOutcome.Repeated, original, answer), afterAnswer);
         var stored = await Store.GetConversationAsync(user, conversation.Id, 50, Ct);
         Assert.Equal([original, answer], stored!.Messages);
     }
@@ -180,8 +186,8 @@ public abstract class ConversationStoreContract
         await Store.CreateConversationAsync(first, Ct);
         await Store.CreateConversationAsync(second, Ct);
 
-        var a = await Store.AddUserMessageAsync(user, UserMessage(first.Id, "one", "same-id"), Ct);
-        var b = await Store.AddUserMessageAsync(user, UserMessage(second.Id, "two", "same-id"), Ct);
+        var a = await Store.AddUserMessageAsync(user, UserMessage(first.Id, "one", "same-id"), Lapsed(), Ct);
+        var b = await Store.AddUserMessageAsync(user, UserMessage(second.Id, "two", "same-id"), Lapsed(), Ct);
 
         Assert.True(a.Added);
         Assert.True(b.Added);
@@ -194,8 +200,8 @@ public abstract class ConversationStoreContract
         var conversation = NewConversation(user);
         await Store.CreateConversationAsync(conversation, Ct);
 
-        await Store.AddUserMessageAsync(user, UserMessage(conversation.Id, "same"), Ct);
-        await Store.AddUserMessageAsync(user, UserMessage(conversation.Id, "same"), Ct);
+        await Store.AddUserMessageAsync(user, UserMessage(conversation.Id, "same"), Lapsed(), Ct);
+        await Store.AddUserMessageAsync(user, UserMessage(conversation.Id, "same"), Lapsed(), Ct);
 
         Assert.Equal(2, (await Store.GetConversationAsync(user, conversation.Id, 50, Ct))!.Messages.Count);
     }
@@ -211,10 +217,10 @@ public abstract class ConversationStoreContract
         var followUp = UserMessage(conversation.Id, "And sunsets?");
         var failed = Answer(followUp, "", MessageStatus.Failed) with { Usage = null };
 
-        await Store.AddUserMessageAsync(user, question, Ct);
-        await Store.SaveAssistantMessageAsync(user, conversation with { UpdatedAt = Now() }, stopped, Ct);
-        await Store.AddUserMessageAsync(user, followUp, Ct);
-        await Store.SaveAssistantMessageAsync(user, conversation with { UpdatedAt = Now() }, failed, Ct);
+        await Store.AddUserMessageAsync(user, question, Lapsed(), Ct);
+        await Store.SaveAssistantMessageAsync(user, conversation with { UpdatedAt = Now() }, stopped, Lapsed(), Ct);
+        await Store.AddUserMessageAsync(user, followUp, Lapsed(), Ct);
+        await Store.SaveAssistantMessageAsync(user, conversation with { UpdatedAt = Now() }, failed, Lapsed(), Ct);
 
         var stored = await Store.GetConversationAsync(user, conversation.Id, 50, Ct);
         Assert.Equal([question, stopped, followUp, failed], stored!.Messages);
@@ -231,8 +237,8 @@ public abstract class ConversationStoreContract
         {
             var question = UserMessage(conversation.Id, $"question {i}");
             var answer = Answer(question, $"answer {i}");
-            await Store.AddUserMessageAsync(user, question, Ct);
-            await Store.SaveAssistantMessageAsync(user, conversation with { UpdatedAt = Now() }, answer, Ct);
+            await Store.AddUserMessageAsync(user, question, Lapsed(), Ct);
+            await Store.SaveAssistantMessageAsync(user, conversation with { UpdatedAt = Now() }, answer, Lapsed(), Ct);
             messages.AddRange([question, answer]);
         }
 
@@ -252,9 +258,9 @@ public abstract class ConversationStoreContract
         Assert.Equal([newer.Id, older.Id], (await Store.ListConversationsAsync(user, 10, null, Ct)).Items.Select(c => c.Id));
 
         var question = UserMessage(older.Id, "bump");
-        await Store.AddUserMessageAsync(user, question, Ct);
+        await Store.AddUserMessageAsync(user, question, Lapsed(), Ct);
         var activity = Now();
-        await Store.SaveAssistantMessageAsync(user, older with { Title = "bump", UpdatedAt = activity }, Answer(question, "ok"), Ct);
+        await Store.SaveAssistantMessageAsync(user, older with { Title = "bump", UpdatedAt = activity }, Answer(question, "ok"), Lapsed(), Ct);
 
         var list = (await Store.ListConversationsAsync(user, 10, null, Ct)).Items;
         Assert.Equal([older.Id, newer.Id], list.Select(c => c.Id));
@@ -269,12 +275,12 @@ public abstract class ConversationStoreContract
         var conversation = NewConversation(user);
         await Store.CreateConversationAsync(conversation, Ct);
         var question = UserMessage(conversation.Id, "What should I cook tonight?");
-        await Store.AddUserMessageAsync(user, question, Ct);
+        await Store.AddUserMessageAsync(user, question, Lapsed(), Ct);
 
         // The turn read the conversation (no title yet) before the rename; it ends with the default title it computed.
         await Store.RenameConversationAsync(user, conversation.Id, "Dinner", Now(), Ct);
         var endOfTurn = Now();
-        await Store.SaveAssistantMessageAsync(user, conversation with { Title = "What should I cook tonight?", UpdatedAt = endOfTurn }, Answer(question, "Pasta"), Ct);
+        await Store.SaveAssistantMessageAsync(user, conversation with { Title = "What should I cook tonight?", UpdatedAt = endOfTurn }, Answer(question, "Pasta"), Lapsed(), Ct);
 
         var stored = (await Store.GetConversationAsync(user, conversation.Id, 0, Ct))!.Conversation;
         Assert.Equal("Dinner", stored.Title);
@@ -310,8 +316,8 @@ public abstract class ConversationStoreContract
         await Parallel.ForEachAsync(Enumerable.Range(0, 150), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = Ct }, async (i, ct) =>
         {
             var question = UserMessage(conversation.Id, $"question {i}", $"client-{i}");
-            await Store.AddUserMessageAsync(user, question, ct);
-            await Store.SaveAssistantMessageAsync(user, conversation with { UpdatedAt = Now() }, Answer(question, $"answer {i}"), ct);
+            await Store.AddUserMessageAsync(user, question, Lapsed(), ct);
+            await Store.SaveAssistantMessageAsync(user, conversation with { UpdatedAt = Now() }, Answer(question, $"answer {i}"), Lapsed(), ct);
         });
         Assert.Equal(300, (await Store.GetConversationAsync(user, conversation.Id, int.MaxValue, Ct))!.Messages.Count);
 
@@ -324,7 +330,7 @@ public abstract class ConversationStoreContract
         // Re-creating the same id must find nothing left over: no messages and no remembered clientMessageIds.
         await Store.CreateConversationAsync(conversation, Ct);
         Assert.Empty((await Store.GetConversationAsync(user, conversation.Id, int.MaxValue, Ct))!.Messages);
-        Assert.True((await Store.AddUserMessageAsync(user, UserMessage(conversation.Id, "again", "client-1"), Ct)).Added);
+        Assert.True((await Store.AddUserMessageAsync(user, UserMessage(conversation.Id, "again", "client-1"), Lapsed(), Ct)).Added);
     }
 
     [Fact]
@@ -335,7 +341,7 @@ public abstract class ConversationStoreContract
         await Store.CreateConversationAsync(conversation, Ct);
         var message = UserMessage(conversation.Id, string.Concat(Enumerable.Repeat("é👍\0ש", 16 * 1024 / 10)));
 
-        await Store.AddUserMessageAsync(user, message, Ct);
+        await Store.AddUserMessageAsync(user, message, Lapsed(), Ct);
 
         Assert.Equal([message], (await Store.GetConversationAsync(user, conversation.Id, 1, Ct))!.Messages);
     }
@@ -348,8 +354,8 @@ public abstract class ConversationStoreContract
         Store.CreateConversationAsync(conversation, Ct).GetAwaiter().GetResult();
         var question = UserMessage(conversation.Id, content, clientMessageId: content.Length is > 0 and < 100 ? content : null);
         var answer = Answer(question, content);
-        Store.AddUserMessageAsync(user, question, Ct).GetAwaiter().GetResult();
-        Store.SaveAssistantMessageAsync(user, conversation with { UpdatedAt = Now() }, answer, Ct).GetAwaiter().GetResult();
+        Store.AddUserMessageAsync(user, question, Lapsed(), Ct).GetAwaiter().GetResult();
+        Store.SaveAssistantMessageAsync(user, conversation with { UpdatedAt = Now() }, answer, Lapsed(), Ct).GetAwaiter().GetResult();
 
         var stored = Store.GetConversationAsync(user, conversation.Id, 10, Ct).GetAwaiter().GetResult();
 
@@ -371,7 +377,7 @@ public abstract class ConversationStoreContract
             var messages = offsets
                 .Select((offset, i) => UserMessage(conversation.Id, $"message {i}", $"client-{i}", start.AddMilliseconds(offset)))
                 .ToList();
-            Task.WhenAll(messages.Select(m => Task.Run(() => Store.AddUserMessageAsync(user, m, Ct)))).GetAwaiter().GetResult();
+            Task.WhenAll(messages.Select(m => Task.Run(() => Store.AddUserMessageAsync(user, m, Lapsed(), Ct)))).GetAwaiter().GetResult();
 
             var stored = Store.GetConversationAsync(user, conversation.Id, int.MaxValue, Ct).GetAwaiter().GetResult();
             var expected = messages.OrderBy(m => m.CreatedAt).ThenBy(m => m.Id, StringComparer.Ordinal);
@@ -400,12 +406,12 @@ public abstract class ConversationStoreContract
             var (conversation, i) = turn;
             var content = $"{conversation.UserId}/{conversation.Id}/{i}";
             var question = UserMessage(conversation.Id, content, $"turn-{i}");
-            var added = await Store.AddUserMessageAsync(conversation.UserId, question, ct);
-            var retry = await Store.AddUserMessageAsync(conversation.UserId, question with { Id = Ids.New(Now()) }, ct);
+            var added = await Store.AddUserMessageAsync(conversation.UserId, question, Lapsed(), ct);
+            var retry = await Store.AddUserMessageAsync(conversation.UserId, question with { Id = Ids.New(Now()) }, Lapsed(), ct);
             Assert.True(added.Added);
             Assert.False(retry.Added);
             await Store.SaveAssistantMessageAsync(
-                conversation.UserId, conversation with { UpdatedAt = Now() }, Answer(question, "re: " + content), ct);
+                conversation.UserId, conversation with { UpdatedAt = Now() }, Answer(question, "re: " + content), Lapsed(), ct);
         });
 
         foreach (var conversation in conversations)
@@ -428,8 +434,8 @@ public abstract class ConversationStoreContract
     private async Task Touch(string userId, Conversation conversation, DateTimeOffset at)
     {
         var question = UserMessage(conversation.Id, "touch");
-        await Store.AddUserMessageAsync(userId, question, Ct);
-        await Store.SaveAssistantMessageAsync(userId, conversation with { UpdatedAt = at }, Answer(question, "touched"), Ct);
+        await Store.AddUserMessageAsync(userId, question, Lapsed(), Ct);
+        await Store.SaveAssistantMessageAsync(userId, conversation with { UpdatedAt = at }, Answer(question, "touched"), Lapsed(), Ct);
     }
 
     /// <summary>Records hold lists, and lists compare by reference: compare contexts by their contents.</summary>

@@ -14,6 +14,19 @@ public static class TestData
     /// <summary>A strictly increasing time, a millisecond apart, so orderings in tests never depend on the clock.</summary>
     public static DateTimeOffset Now() => Epoch.AddMilliseconds(Interlocked.Increment(ref s_tick));
 
+    /// <summary>
+    /// A turn lease that lapsed before any other was taken: it never blocks another turn, for tests about something else.
+    /// The lease's own behaviour has tests of its own.
+    /// </summary>
+    public static TurnLease Lapsed() => new(Ids.New(Now()), Now(), Epoch);
+
+    /// <summary>A lease as a turn takes it: from now, for <paramref name="duration"/> (ten minutes unless given).</summary>
+    public static TurnLease Lease(TimeSpan? duration = null)
+    {
+        var now = Now();
+        return new TurnLease(Ids.New(now), now, now + (duration ?? TimeSpan.FromMinutes(10)));
+    }
+
     public static string NewUser() => $"user-{Guid.NewGuid():N}";
 
     public static Conversation NewConversation(string userId, string? title = null)
