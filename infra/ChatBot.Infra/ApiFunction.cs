@@ -97,6 +97,10 @@ public sealed class ApiFunction : Construct
             ["Storage__Provider"] = "DynamoDb",
             ["Storage__DynamoDb__TableName"] = props.Table.TableName,
             ["Storage__DynamoDb__CursorKey"] = DeployTimeSecret.Value(CursorKey),
+            // Telemetry: metrics as embedded metric format lines in this log group, and JSON log lines with the trace id.
+            ["Telemetry__Emf"] = "true",
+            ["Logging__Console__FormatterName"] = "json",
+            ["Logging__Console__FormatterOptions__IncludeScopes"] = "true",
         };
         foreach (var (key, value) in props.Backend.Environment)
         {

@@ -106,6 +106,18 @@ public sealed class ChatBotStack : Stack
             LogRemovalPolicy = removal,
         });
 
+        // What an operator watches: a dashboard, alarms on errors, throttling and token spend, and the topic they notify.
+        Monitoring = new Monitoring(this, "Monitoring", new MonitoringProps
+        {
+            Api = Api.RestApi,
+            Function = Backend.Function,
+            Table = Table.Table,
+            BedrockModelId = settings.Llm == LlmBackend.Bedrock ? settings.Model?.ModelId : null,
+            DailyTokenBudget = settings.DailyTokenBudget,
+            AlarmEmail = settings.AlarmEmail,
+            EncryptTopic = settings.IsFull,
+        });
+
         // waf=true: a web ACL in front of CloudFront, which must live in us-east-1 (its own stack there, deployed first).
         Firewall = settings.Waf
             ? new WebFirewallStack(scope, id + "-Waf", new StackProps
@@ -174,6 +186,7 @@ public sealed class ChatBotStack : Stack
     public ApiFunction Backend { get; }
     public ChatApi Api { get; }
     public Website Site { get; }
+    public Monitoring Monitoring { get; }
 
     /// <summary>waf=true: the us-east-1 stack holding the web ACL.</summary>
     public WebFirewallStack? Firewall { get; }

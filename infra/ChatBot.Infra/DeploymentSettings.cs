@@ -50,6 +50,9 @@ public sealed record DeploymentSettings
     /// <summary>The apphost that <c>dotnet publish</c> writes; the Lambda handler names it (see ApiFunction).</summary>
     public const string ApiExecutableName = "ChatBot.Api";
 
+    /// <summary>About $1 a day of gpt-oss-20b on Bedrock (mostly input tokens): a small team's ceiling, not a quota.</summary>
+    public const long DefaultDailyTokenBudget = 5_000_000;
+
     public const int DefaultFargateMinTasks = 1;
     public const int DefaultFargateMaxTasks = 3;
 
@@ -99,6 +102,8 @@ public sealed record DeploymentSettings
         ["cacheMaxEcpuPerSecond"] = "ElastiCache Serverless ECPU per second cap (default 5000)",
         ["mfa"] = "optional (default: each user may turn on TOTP) | required (every user sets up TOTP at first sign-in)",
         ["threatProtection"] = "true (default: Cognito Plus plan, $0.02 per monthly active user) | false (Essentials plan, no threat protection)",
+        ["dailyTokenBudget"] = $"model tokens (input + output) in 24 hours above which an alarm fires (default {DefaultDailyTokenBudget:N0})",
+        ["alarmEmail"] = "an e-mail address subscribed to the alarm topic (default: none)",
         ["waf"] = "true puts an AWS WAF web ACL (managed common rules + per-IP rate limit, about $7/month) in front of CloudFront (default false)",
     };
 
@@ -168,6 +173,12 @@ public sealed record DeploymentSettings
 
     /// <summary>waf=true: a web ACL in front of CloudFront (WebFirewallStack, in us-east-1).</summary>
     public bool Waf { get; init; }
+
+    /// <summary>Input plus output tokens in 24 hours above which the budget alarm fires.</summary>
+    public long DailyTokenBudget { get; init; } = DefaultDailyTokenBudget;
+
+    /// <summary>An address subscribed to the alarm topic, or null.</summary>
+    public string? AlarmEmail { get; init; }
 
     public bool IsFull => Profile == DeploymentProfile.Full;
 
@@ -366,6 +377,13 @@ public sealed record DeploymentSettings
         var threatProtection = reader.Bool("threatProtection", true);
         var waf = reader.Bool("waf", false);
 
+        var tokenBudget = reader.Int("dailyTokenBudget", (int)DefaultDailyTokenBudget, 1_000, 2_000_000_000);
+        var alarmEmail = reader.String("alarmEmail", "").Trim();
+        if (alarmEmail.Length > 0 && !Regex.IsMatch(alarmEmail, @"^[^@\s]+@[^@\s]+\.[^@\s]+$"))
+        {
+            errors.Add($"alarmEmail '{alarmEmail}' is not an e-mail address such as ops@example.com.");
+        }
+
         if (errors.Count > 0)
         {
             throw new DeploymentSettingsException(errors);
@@ -400,6 +418,8 @@ public sealed record DeploymentSettings
             MfaRequired = mfaRequired,
             ThreatProtection = threatProtection,
             Waf = waf,
+            DailyTokenBudget = tokenBudget,
+            AlarmEmail = alarmEmail.Length > 0 ? alarmEmail : null,
         };
     }
 

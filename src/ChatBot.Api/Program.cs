@@ -1,6 +1,7 @@
 using ChatBot.Api.Conversations;
 using ChatBot.Api.Identity;
 using ChatBot.Api.Infrastructure;
+using ChatBot.Api.Telemetry;
 using ChatBot.Core;
 
 // A setting or environment problem anywhere below, while building or starting, ends in one readable line per problem.
@@ -17,6 +18,8 @@ try
     builder.AddChatBotModel();
     // Under Lambda SnapStart the SDK clients are built before the snapshot, so restored instances do not rebuild them.
     builder.AddSnapStartPriming();
+    // Spans around the adapters above, and the exporters configured (none by default; EMF on AWS).
+    builder.AddChatBotTelemetry();
     builder.AddChatBotIdentity();
     builder.AddChatBotHttp();
     builder.ListenOnLoopbackByDefault();

@@ -57,6 +57,8 @@ public sealed class SynthFixture : IDisposable
             ["destroy"] = "true",
             ["region"] = MinimalRegion,
             ["modelId"] = MinimalModelId,
+            ["alarmEmail"] = MinimalAlarmEmail,
+            ["dailyTokenBudget"] = MinimalDailyTokenBudget.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         FullFargate = Synthesize("full-fargate", new Dictionary<string, object> { ["llm"] = "fargate" });
         MinimalFargate = Synthesize("minimal-fargate", new Dictionary<string, object>
@@ -82,6 +84,9 @@ public sealed class SynthFixture : IDisposable
 
     public const string MinimalFargateModelUrl = "https://models.example.com/gguf/tiny-chat-q8_0.gguf";
     public const string MinimalLambdaModelS3Uri = "s3://my-models/qwen/model.gguf";
+
+    public const string MinimalAlarmEmail = "ops@example.com";
+    public const int MinimalDailyTokenBudget = 2_000_000;
 
     public const string MinimalRegion = "us-east-1";
     public const string MinimalModelId = "us.meta.llama3-3-70b-instruct-v1:0";

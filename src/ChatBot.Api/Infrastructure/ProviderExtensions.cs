@@ -1,3 +1,4 @@
+using ChatBot.Api.Telemetry;
 using ChatBot.Cache.Redis;
 using ChatBot.Core;
 using ChatBot.Llm.Bedrock;
@@ -48,8 +49,8 @@ public static class ProviderExtensions
             "OpenAI" => builder.Services.AddOpenAICompatibleChatClient(section),
             _ => throw Unsupported("Llm:Provider", provider, "LlamaSharp, Bedrock, OpenAI"),
         };
-        // Every backend gets the same logging; prompts and answers only appear at Debug/Trace.
-        chatClient.UseLogging();
+        // Every backend gets the same logging and telemetry; prompts and answers only appear at Debug/Trace.
+        chatClient.UseLogging().UseChatBotTelemetry();
         return builder;
     }
 
