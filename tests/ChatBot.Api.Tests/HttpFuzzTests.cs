@@ -9,8 +9,8 @@ namespace ChatBot.Api.Tests;
 
 /// <summary>
 /// Random and malformed requests (methods, paths, ids, query strings, content types, Accept headers, identities, bodies) at
-/// every route, in every identity mode. Whatever arrives: never a 5xx, every error is application/problem+json, and after
-/// every 4xx the store is unchanged. Requests go to real Kestrel. Cases per mode: CHATBOT_FUZZ_CASES (default 400), so the
+/// every route, in every identity mode. Whatever arrives: never a 5xx, every error is application/problem+json that names
+/// nothing internal (no path, ARN, account id or .NET type), and after every 4xx the store is unchanged. Requests go to real Kestrel. Cases per mode: CHATBOT_FUZZ_CASES (default 400), so the
 /// suite stays within about a minute in the test command.
 /// </summary>
 public sealed class HttpFuzzTests
@@ -105,7 +105,7 @@ public sealed class HttpFuzzTests
         using var response = await app.CreateClient().SendAsync(request, TestContext.Current.CancellationToken);
         var status = (int)response.StatusCode;
         var mediaType = response.Content.Headers.ContentType?.MediaType;
-        await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
+        var responseBody = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
 
         if (status >= 500)
         {
@@ -120,12 +120,30 @@ public sealed class HttpFuzzTests
             return $"{status} as {mediaType ?? "no content type"} for {fuzz}";
         }
 
+        if (mediaType == "application/problem+json" && NamesSomethingInternal(responseBody) is { } leak)
+        {
+            return $"{status} {leak} for {fuzz}";
+        }
+
         if (status >= 400 && Fingerprint(app) != before)
         {
             return $"{status} changed the store for {fuzz}";
         }
 
         return null;
+    }
+
+    private static string? NamesSomethingInternal(string problemJson)
+    {
+        try
+        {
+            Problems.AssertNamesNothingInternal(problemJson);
+            return null;
+        }
+        catch (Xunit.Sdk.XunitException ex)
+        {
+            return ex.Message;
+        }
     }
 
     private static Gen<FuzzRequest> Requests(Seeded seeded)
