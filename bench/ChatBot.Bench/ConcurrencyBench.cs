@@ -82,16 +82,7 @@ public static class ConcurrencyBench
         await Parallel.ForEachAsync(Enumerable.Range(0, streams), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
             conversations[i] = await Sse.CreateConversationAsync(http, app.BaseAddress, users[i]));
 
-        var peak = idle;
-        using var stopSampling = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
-        {
-            while (!stopSampling.IsCancellationRequested)
-            {
-                peak = Math.Max(peak, app.RssMb());
-                await Task.Delay(50);
-            }
-        });
+        await using var sampler = new PeakRss(app, idle);
 
         var latencies = new ConcurrentBag<double>();
         var errors = 0;
@@ -116,9 +107,8 @@ public static class ConcurrencyBench
         }));
         var seconds = clock.Elapsed.TotalSeconds;
         var cpu = app.CpuSeconds() - cpuBefore;
-        await stopSampling.CancelAsync();
-        await sampler;
-        return new Level(streams, errors, seconds, idle, peak, cpu, Stats.Of(latencies));
+        await sampler.DisposeAsync();
+        return new Level(streams, errors, seconds, idle, sampler.PeakMb, cpu, Stats.Of(latencies));
     }
 
     /// <summary>One token every 1/<see cref="TokensPerSecond"/> s, on a fixed schedule so timer slack does not add up.</summary>

@@ -135,16 +135,7 @@ public static class LoadBench
         await Task.Delay(500);
         var idle = app.RssMb();
 
-        var peak = idle;
-        using var stopSampling = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
-        {
-            while (!stopSampling.IsCancellationRequested)
-            {
-                peak = Math.Max(peak, app.RssMb());
-                await Task.Delay(50);
-            }
-        });
+        await using var sampler = new PeakRss(app, idle);
 
         var latencies = new ConcurrentBag<double>();
         var errors = 0;
@@ -179,11 +170,10 @@ public static class LoadBench
         }));
         var seconds = clock.Elapsed.TotalSeconds;
         var cpu = app.CpuSeconds() - cpuBefore;
-        await stopSampling.CancelAsync();
-        await sampler;
+        await sampler.DisposeAsync();
 
         var stored = chatBot ? await VerifyAsync(http, app, conversations, options.LoadTurnsPerClient) : NothingStored;
-        return new Result(name, options.LoadClients * options.LoadTurnsPerClient, errors, seconds, Stats.Of(latencies), idle, peak, cpu, stored);
+        return new Result(name, options.LoadClients * options.LoadTurnsPerClient, errors, seconds, Stats.Of(latencies), idle, sampler.PeakMb, cpu, stored);
     }
 
     private static string Content(int client, int turn) => $"client {client} turn {turn}";

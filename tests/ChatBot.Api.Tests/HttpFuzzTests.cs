@@ -120,7 +120,7 @@ public sealed class HttpFuzzTests
             return $"{status} as {mediaType ?? "no content type"} for {fuzz}";
         }
 
-        if (mediaType == "application/problem+json" && NamesSomethingInternal(responseBody) is { } leak)
+        if (mediaType == "application/problem+json" && responseBody.Length > 0 && NamesSomethingInternal(responseBody) is { } leak)
         {
             return $"{status} {leak} for {fuzz}";
         }

@@ -63,8 +63,19 @@ public sealed class StackRehearsalTests(E2EFixture fixture, StackRehearsal rehea
         await Expect(answer).ToHaveAttributeAsync("data-status", "stopped");
         // The browser's abort went through CloudFront, API Gateway and the adapter to the app, which closed the model call.
         Assert.True(await stack.Bedrock.Requests[calls].ClientAborted.WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken));
-        await page.ReloadAsync();
-        await page.GetByTestId("conversation-item").GetByRole(AriaRole.Link).ClickAsync();
+        // The app stores the stopped answer once it has seen the abort, a moment after the model call closes; a reload in
+        // that moment shows the question alone. Reload until the history has the answer, as a person would.
+        for (var attempt = 1; ; attempt++)
+        {
+            await page.ReloadAsync();
+            await page.GetByTestId("conversation-item").GetByRole(AriaRole.Link).ClickAsync();
+            await Expect(page.GetByTestId("user-message")).ToContainTextAsync("Tell me everything");
+            if (await answer.CountAsync() == 1 || attempt == 20)
+            {
+                break;
+            }
+        }
+
         await Expect(answer).ToHaveAttributeAsync("data-status", "stopped");
         await Expect(answer).ToContainTextAsync("The first part of a long answer");
         AssertNoCspViolations();
