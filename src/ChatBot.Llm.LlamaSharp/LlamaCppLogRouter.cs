@@ -59,13 +59,14 @@ internal sealed partial class LlamaCppLogRouter(ILogger logger)
     /// <summary>
     /// Errors and warnings llama.cpp prints in normal use, which a reader would take for crashes:
     /// Stop aborts the decode through the abort callback, and llama.cpp then reports the ggml status ABORTED (1) from
-    /// each level of the call (graph_compute, process_ubatch) and llama_decode's code for it (2); real failures have other
-    /// codes and stay errors. And many GGUF files leave optional special tokens unset, which llama.cpp warns about on every load.
+    /// each level of the call (graph_compute, process_ubatch) and llama_decode's code for it (2), then warns that it
+    /// removes the aborted batch's cache entries; real failures have other codes and stay errors. And many GGUF files leave optional special tokens unset, which llama.cpp warns about on every load.
     /// </summary>
     private static bool IsExpected(string text) =>
         text.EndsWith("ggml_backend_sched_graph_compute_async failed with error 1", StringComparison.Ordinal)
         || text.EndsWith("failed to compute graph, compute status: 1", StringComparison.Ordinal)
         || text.EndsWith("failed to decode, ret = 2", StringComparison.Ordinal)
+        || text.Contains("decode: removing memory module entries for seq_id", StringComparison.Ordinal)
         || text.Contains(": bad special token: ", StringComparison.Ordinal);
 
     private sealed class PendingLine

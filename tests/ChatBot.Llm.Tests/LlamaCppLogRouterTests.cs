@@ -60,10 +60,12 @@ public sealed class LlamaCppLogRouterTests
         router.Write(LLamaLogLevel.Error, "graph_compute: ggml_backend_sched_graph_compute_async failed with error 1\n");
         router.Write(LLamaLogLevel.Error, "process_ubatch: failed to compute graph, compute status: 1\n");
         router.Write(LLamaLogLevel.Error, "llama_decode: failed to decode, ret = 2\n");
+        // The rollback of the aborted batch's cache entries that follows.
+        router.Write(LLamaLogLevel.Warning, "decode: removing memory module entries for seq_id = 0, pos = [89, +inf)\n");
         // A real failure: ggml status FAILED = -1.
         router.Write(LLamaLogLevel.Error, "graph_compute: ggml_backend_sched_graph_compute_async failed with error -1\n");
 
-        Assert.Equal([LogLevel.Debug, LogLevel.Debug, LogLevel.Debug, LogLevel.Error], _logger.Entries.Select(e => e.Level));
+        Assert.Equal([LogLevel.Debug, LogLevel.Debug, LogLevel.Debug, LogLevel.Debug, LogLevel.Error], _logger.Entries.Select(e => e.Level));
     }
 
     [Fact]

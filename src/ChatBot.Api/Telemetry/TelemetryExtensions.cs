@@ -101,7 +101,9 @@ public static class TelemetryExtensions
     /// <see cref="TelemetryOptions.IncludeMessageContent"/>) and ChatBot's model metrics.
     /// </summary>
     public static ChatClientBuilder UseChatBotTelemetry(this ChatClientBuilder builder) => builder
-        .Use((inner, services) => new OpenTelemetryChatClient(inner, services.GetService<ILoggerFactory>()?.CreateLogger(typeof(OpenTelemetryChatClient)))
+        // No logger: it would log every Stop (a cancellation) as a warning with a stack trace; ChatService logs model
+        // failures itself, once, in the product's words.
+        .Use((inner, services) => new OpenTelemetryChatClient(inner)
         {
             EnableSensitiveData = services.GetRequiredService<IOptions<TelemetryOptions>>().Value.IncludeMessageContent,
         })
