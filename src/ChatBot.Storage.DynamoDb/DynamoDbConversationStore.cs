@@ -394,38 +394,39 @@ public sealed partial class DynamoDbConversationStore : IConversationStore
     /// Takes the turn lease with one conditional UpdateItem on the conversation item: it must exist, and hold no lease or a
     /// lapsed one. Lease times are stored in the key time format, so they compare as strings.
     /// </summary>
-    private async Task<TurnClaim> ClaimAsync(string pk, TurnLease lease, CancellationToken cancellationToken)
-    {
-        try
+    private async Task<TurnClaim> ClaimAsync(string pk, TurnLease lease, CancellationToken cancellationToken) =>
+        await UpdateLeaseAsync(
+            pk,
+            "SET LeaseId = :lease, LeaseUntil = :until",
+            "attribute_exists(PK) AND (attribute_not_exists(LeaseUntil) OR LeaseUntil <= :now)",
+            new()
+            {
+                [":lease"] = new AttributeValue { S = lease.Id },
+                [":until"] = new AttributeValue { S = FormatTime(lease.ExpiresAt) },
+                [":now"] = new AttributeValue { S = FormatTime(lease.TakenAt) },
+            },
+            cancellationToken) switch
         {
-            await CallAsync(
-                ct => _client.UpdateItemAsync(
-                    new UpdateItemRequest
-                    {
-                        TableName = _table,
-                        Key = Key(pk, ConversationSk),
-                        UpdateExpression = "SET LeaseId = :lease, LeaseUntil = :until",
-                        ConditionExpression = "attribute_exists(PK) AND (attribute_not_exists(LeaseUntil) OR LeaseUntil <= :now)",
-                        ExpressionAttributeValues = new()
-                        {
-                            [":lease"] = new AttributeValue { S = lease.Id },
-                            [":until"] = new AttributeValue { S = FormatTime(lease.ExpiresAt) },
-                            [":now"] = new AttributeValue { S = FormatTime(lease.TakenAt) },
-                        },
-                        ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
-                    },
-                    ct),
-                cancellationToken);
-            return TurnClaim.Claimed;
-        }
-        catch (ConditionalCheckFailedException ex)
-        {
-            return await ConversationExistsAsync(pk, ex, cancellationToken) ? TurnClaim.Busy : TurnClaim.NotFound;
-        }
-    }
+            (Applied: true, _) => TurnClaim.Claimed,
+            (_, ConversationExists: true) => TurnClaim.Busy,
+            _ => TurnClaim.NotFound,
+        };
 
-    /// <summary>Ends the lease if it is still ours. False when the conversation item is gone.</summary>
-    private async Task<bool> ReleaseAsync(string pk, TurnLease lease, CancellationToken cancellationToken)
+    /// <summary>
+    /// Ends the lease if it is still ours. False when the conversation item is gone; true also when our lease lapsed and
+    /// another turn holds the conversation now: it is still there, and its lease is not ours to end.
+    /// </summary>
+    private async Task<bool> ReleaseAsync(string pk, TurnLease lease, CancellationToken cancellationToken) =>
+        (await UpdateLeaseAsync(
+            pk,
+            "REMOVE LeaseId, LeaseUntil",
+            "attribute_exists(PK) AND LeaseId = :lease",
+            new() { [":lease"] = new AttributeValue { S = lease.Id } },
+            cancellationToken)).ConversationExists;
+
+    /// <summary>One conditional UpdateItem of the lease on the conversation item: whether it applied, and whether the item exists.</summary>
+    private async Task<(bool Applied, bool ConversationExists)> UpdateLeaseAsync(
+        string pk, string update, string condition, Dictionary<string, AttributeValue> values, CancellationToken cancellationToken)
     {
         try
         {
@@ -435,19 +436,18 @@ public sealed partial class DynamoDbConversationStore : IConversationStore
                     {
                         TableName = _table,
                         Key = Key(pk, ConversationSk),
-                        UpdateExpression = "REMOVE LeaseId, LeaseUntil",
-                        ConditionExpression = "attribute_exists(PK) AND LeaseId = :lease",
-                        ExpressionAttributeValues = new() { [":lease"] = new AttributeValue { S = lease.Id } },
+                        UpdateExpression = update,
+                        ConditionExpression = condition,
+                        ExpressionAttributeValues = values,
                         ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
                     },
                     ct),
                 cancellationToken);
-            return true;
+            return (true, true);
         }
         catch (ConditionalCheckFailedException ex)
         {
-            // Our lease lapsed and another turn holds the conversation now: it is still there, and its lease is not ours to end.
-            return await ConversationExistsAsync(pk, ex, cancellationToken);
+            return (false, await ConversationExistsAsync(pk, ex, cancellationToken));
         }
     }
 
