@@ -27,6 +27,7 @@ public static class DynamoDbServiceCollectionExtensions
         });
         services.AddSingleton<DynamoDbConversationStore>();
         services.AddSingleton<IConversationStore>(provider => provider.GetRequiredService<DynamoDbConversationStore>());
+        services.AddSingleton<ChatBot.Core.Usage.IUsageStore, DynamoDbUsageStore>();
         services.AddHostedService<DynamoDbTableInitializer>();
         return services;
     }

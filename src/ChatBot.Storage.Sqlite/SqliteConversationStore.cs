@@ -374,7 +374,7 @@ public sealed class SqliteConversationStore : IConversationStore
     private static void AddText(SqliteCommand command, string name, string? value) =>
         command.Parameters.Add(name, SqliteType.Blob).Value = value is null ? DBNull.Value : System.Text.Encoding.UTF8.GetBytes(value);
 
-    private static SqliteCommand Command(SqliteConnection connection, string sql)
+    internal static SqliteCommand Command(SqliteConnection connection, string sql)
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;
@@ -407,7 +407,8 @@ public sealed class SqliteConversationStore : IConversationStore
         }
     }
 
-    private async Task<T> RunAsync<T>(Func<SqliteConnection, Task<T>> operation, CancellationToken cancellationToken)
+    /// <summary>Runs on a fresh pooled connection once the schema exists; also used by <see cref="SqliteUsageStore"/>.</summary>
+    internal async Task<T> RunAsync<T>(Func<SqliteConnection, Task<T>> operation, CancellationToken cancellationToken)
     {
         await InitializeAsync(cancellationToken);
         try

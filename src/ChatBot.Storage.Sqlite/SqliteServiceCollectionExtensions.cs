@@ -30,6 +30,7 @@ public static class SqliteServiceCollectionExtensions
 
         services.AddSingleton<SqliteConversationStore>();
         services.AddSingleton<IConversationStore>(provider => provider.GetRequiredService<SqliteConversationStore>());
+        services.AddSingleton<ChatBot.Core.Usage.IUsageStore, SqliteUsageStore>();
         services.AddHostedService<SqliteStoreInitializer>();
         return services;
     }
