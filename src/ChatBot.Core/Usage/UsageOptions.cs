@@ -34,22 +34,22 @@ public sealed record UserLimits
 {
     /// <summary>Answers one user may have being written at the same time, across every instance.</summary>
     [Range(0, 1000)]
-    public int AnswersAtOnce { get; init; } = 2;
+    public int AnswersAtOnce { get; set; } = 2;
 
     /// <summary>Messages (turns, including regenerations) one user may send per clock minute (UTC).</summary>
     [Range(0, 100_000)]
-    public int MessagesPerMinute { get; init; } = 10;
+    public int MessagesPerMinute { get; set; } = 10;
 
     /// <summary>Conversations one user may create per day (UTC).</summary>
     [Range(0, 1_000_000)]
-    public int ConversationsPerDay { get; init; } = 100;
+    public int ConversationsPerDay { get; set; } = 100;
 
     /// <summary>
     /// Model tokens (input and output) one user may use per day (UTC), as the provider reports them; when it reports none,
     /// as the app counts them (about four characters a token). A turn that starts under the budget is answered in full.
     /// </summary>
     [Range(0, long.MaxValue)]
-    public long TokensPerDay { get; init; } = 300_000;
+    public long TokensPerDay { get; set; } = 300_000;
 
     /// <summary>These limits with each value the override sets replaced.</summary>
     public UserLimits With(UserLimitsOverride? change) => change is null ? this : new UserLimits
