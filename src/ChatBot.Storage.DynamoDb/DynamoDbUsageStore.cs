@@ -27,7 +27,8 @@ public sealed class DynamoDbUsageStore(IAmazonDynamoDB client, IOptions<DynamoDb
     private const string Turns = "Turns";
     private const string Errors = "Errors";
     private const string Conversations = "Conversations";
-    private const string ExpiresAt = "ExpiresAt";
+    /// <summary>The table's TTL attribute (the stack's ConversationTable.TimeToLiveAttribute; an infra test compares them).</summary>
+    public const string ExpiresAt = "ExpiresAt";
     private const string InputPrefix = "In#";
     private const string OutputPrefix = "Out#";
 
