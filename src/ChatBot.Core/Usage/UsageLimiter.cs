@@ -8,7 +8,7 @@ namespace ChatBot.Core.Usage;
 /// A turn costs the store two small writes: one conditional update that checks and counts it as it starts, and one that
 /// adds what it used as it ends (docs/benchmarks.md, datastore section).
 /// </summary>
-public sealed class UsageLimiter(IUsageStore store, IOptions<UsageOptions> options, IOptions<ChatOptions> chat, TimeProvider time)
+public sealed class UsageLimiter(IUsageStore store, IOptions<UsageOptions> options, IOptions<ChatServiceOptions> chat, TimeProvider time)
 {
     /// <summary>
     /// How long an admin's change may take to reach other instances: each keeps a user's stored limits this long, so a
