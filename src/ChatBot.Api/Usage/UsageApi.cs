@@ -25,7 +25,8 @@ public static class UsageApi
     }
 
     private static async Task<Results<Ok<MyUsage>, ProblemHttpResult>> GetMyUsage(
-        int? days, ClaimsPrincipal user, UsageLimiter limiter, IUsageStore store, CancellationToken cancellationToken)
+        int? days, ClaimsPrincipal user, UsageLimiter limiter, IUsageStore store, IOptions<AuthOptions> auth, IOptions<UsageOptions> options,
+        CancellationToken cancellationToken)
     {
         if (Days(days) is { } invalid)
         {
@@ -37,7 +38,8 @@ public static class UsageApi
         var limits = await limiter.GetLimitsAsync(userId, cancellationToken);
         var usage = await store.GetUsageAsync(userId, from, to, cancellationToken);
         var today = usage.Where(d => d.Day == to).Sum(d => d.InputTokens + d.OutputTokens);
-        return TypedResults.Ok(new MyUsage(limits, today, Math.Max(0, limits.TokensPerDay - today), usage.Select(ToDay).ToList()));
+        var isAdmin = Admins.IsAdmin(user, auth.Value.Mode, options.Value);
+        return TypedResults.Ok(new MyUsage(limits, today, Math.Max(0, limits.TokensPerDay - today), isAdmin, usage.Select(ToDay).ToList()));
     }
 
     private static async Task<Results<Ok<AdminUsage>, ProblemHttpResult>> GetUsage(

@@ -2,8 +2,8 @@ using ChatBot.Core.Usage;
 
 namespace ChatBot.Api.Usage;
 
-/// <summary>A user's own usage: the limits that apply, today's budget, and their recent days.</summary>
-public sealed record MyUsage(UserLimits Limits, long TokensToday, long RemainingTokensToday, IReadOnlyList<UsageDay> Days);
+/// <summary>A user's own usage: the limits that apply, today's budget, whether they may open the admin page, and their recent days.</summary>
+public sealed record MyUsage(UserLimits Limits, long TokensToday, long RemainingTokensToday, bool IsAdmin, IReadOnlyList<UsageDay> Days);
 
 /// <summary>One day of one user's (or, in <see cref="AdminUsage.Daily"/>, everyone's) usage.</summary>
 public sealed record UsageDay(DateOnly Day, long Turns, long InputTokens, long OutputTokens, long Errors, long Conversations);
