@@ -7,13 +7,13 @@ namespace ChatBot.Api.Tests;
 /// <summary>Auth:Mode=ApiGateway reads the claims API Gateway's Cognito authorizer verified, as the Lambda Web Adapter forwards them.</summary>
 public sealed class ApiGatewayModeTests
 {
-    private static ChatBotApp CreateApp() => new(new ScriptedChatClient("ok"), new Dictionary<string, string?>
+    private static ApiTestApp CreateApp() => new(new ScriptedChatClient("ok"), new Dictionary<string, string?>
     {
         ["Auth:Mode"] = "ApiGateway",
         ["Auth:AllowApiGatewayOffLambda"] = "true",
     });
 
-    private static HttpClient ClientWithContext(ChatBotApp app, string context)
+    private static HttpClient ClientWithContext(ApiTestApp app, string context)
     {
         var client = app.CreateClient();
         client.DefaultRequestHeaders.Add("x-amzn-request-context", context);
