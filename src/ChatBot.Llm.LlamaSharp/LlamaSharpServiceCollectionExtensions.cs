@@ -39,9 +39,9 @@ public static class LlamaSharpServiceCollectionExtensions
         });
         services.RunAtStartup((sp, cancellationToken) => sp.GetRequiredService<LlamaModelLoader>().GetModelAsync(cancellationToken));
 
-        return services.AddChatClient(sp => new LlamaSharpChatClient(
+        return services.AddChatClient(sp => new LlamaSharpErrorMappingChatClient(new LlamaSharpChatClient(
             sp.GetRequiredService<LlamaModelLoader>(),
             sp.GetRequiredService<IOptions<LlamaSharpOptions>>().Value,
-            sp.GetRequiredService<ILogger<LlamaSharpChatClient>>()));
+            sp.GetRequiredService<ILogger<LlamaSharpChatClient>>())));
     }
 }
