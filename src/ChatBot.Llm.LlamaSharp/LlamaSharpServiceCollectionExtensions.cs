@@ -22,8 +22,8 @@ public static class LlamaSharpServiceCollectionExtensions
     /// </remarks>
     public static ChatClientBuilder AddLlamaSharpChatClient(this IServiceCollection services, IConfiguration llmSection)
     {
-        services.AddOptions<LlamaSharpOptions>().Bind(llmSection.GetSection(LlamaSharpOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<LlamaSharpOptions>, LlamaSharpOptionsValidator>();
+        services.AddOptions<LlamaSharpOptions>().Bind(llmSection.GetSection(LlamaSharpOptions.SectionName))
+            .ValidateWith<LlamaSharpOptions, LlamaSharpOptionsValidator>();
 
         // A model is hundreds of megabytes: HttpClient's default 100 s timeout would kill the download, and
         // ModelDownloader has its own stall timeout instead. ModelDownloader logs its own progress and failures, so the

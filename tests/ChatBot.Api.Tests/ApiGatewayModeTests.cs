@@ -142,14 +142,14 @@ public sealed class StartupGuardTests
     public async Task TwoBadSettings_EachGetsItsOwnReadableLine()
     {
         var (exitCode, output) = await RunApiAsync(
-            new Dictionary<string, string> { ["Chat__MaxMessageBytes"] = "0", ["Cache__MaxMessages"] = "0" }, "--urls", "http://127.0.0.1:0");
+            new Dictionary<string, string> { ["Chat__MaxMessageBytes"] = "0", ["Cache__MaxConversations"] = "0" }, "--urls", "http://127.0.0.1:0");
 
         var readable = output.Split('\n').Where(line => line.StartsWith("ChatBot cannot start: ", StringComparison.Ordinal)).ToList();
         Assert.Equal(1, exitCode);
         Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
         Assert.Equal(2, readable.Count);
         Assert.Contains("Chat:MaxMessageBytes must be between 1 and 1048576.", readable[0], StringComparison.Ordinal);
-        Assert.Contains("Cache:MaxMessages must be between 1 and 1000.", readable[1], StringComparison.Ordinal);
+        Assert.Contains("Cache:MaxConversations must be between 1 and 10000000.", readable[1], StringComparison.Ordinal);
     }
 
     [Fact]
