@@ -13,11 +13,11 @@ public sealed partial class ChatService(
     IConversationStore store,
     IContextCache cache,
     IChatClient chatClient,
-    IOptions<ChatOptions> options,
+    IOptions<ChatServiceOptions> options,
     TimeProvider time,
     ILogger<ChatService> logger)
 {
-    private readonly ChatOptions _options = options.Value;
+    private readonly ChatServiceOptions _options = options.Value;
 
     public async Task<Conversation> CreateConversationAsync(string userId, string? title, CancellationToken cancellationToken)
     {
@@ -275,7 +275,7 @@ public sealed partial class ChatService(
         return prompt;
     }
 
-    private Microsoft.Extensions.AI.ChatOptions BuildChatOptions() => new()
+    private ChatOptions BuildChatOptions() => new()
     {
         MaxOutputTokens = _options.MaxOutputTokens,
         Temperature = _options.Temperature,

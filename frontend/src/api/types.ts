@@ -1,4 +1,4 @@
-/** The HTTP API's shapes (see the API contract in issue 2). */
+/** The HTTP API's shapes (the contract is in the README's API table). */
 
 export interface ConversationSummary {
   id: string;
