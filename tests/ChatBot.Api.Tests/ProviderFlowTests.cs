@@ -176,7 +176,14 @@ public sealed partial class AwsAdaptersApiTests(AwsAdaptersApiTests.Servers serv
     {
         using var client = new Amazon.DynamoDBv2.AmazonDynamoDBClient(
             new BasicAWSCredentials("local", "local"), new Amazon.DynamoDBv2.AmazonDynamoDBConfig { ServiceURL = servers.Dynalite.ServiceUrl });
-        return (await client.ScanAsync(new Amazon.DynamoDBv2.Model.ScanRequest { TableName = table, Select = Amazon.DynamoDBv2.Select.COUNT })).Count ?? 0;
+        // Conversation items only (U#{user}#C#…): each user's usage counters are kept apart from them, and outlive a deletion.
+        return (await client.ScanAsync(new Amazon.DynamoDBv2.Model.ScanRequest
+        {
+            TableName = table,
+            Select = Amazon.DynamoDBv2.Select.COUNT,
+            FilterExpression = "contains(PK, :conversation)",
+            ExpressionAttributeValues = new() { [":conversation"] = new Amazon.DynamoDBv2.Model.AttributeValue { S = "#C#" } },
+        })).Count ?? 0;
     }
 
     [Fact]
