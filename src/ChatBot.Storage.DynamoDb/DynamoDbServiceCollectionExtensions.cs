@@ -17,8 +17,7 @@ public static class DynamoDbServiceCollectionExtensions
     {
         services.AddOptions<DynamoDbStoreOptions>()
             .Bind(storageSection.GetSection(DynamoDbStoreOptions.SectionName))
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<DynamoDbStoreOptions>, DynamoDbStoreOptionsValidator>();
+            .ValidateWith<DynamoDbStoreOptions, DynamoDbStoreOptionsValidator>();
         services.TryAddSingleton<IAmazonDynamoDB>(provider =>
         {
             var options = provider.GetRequiredService<IOptions<DynamoDbStoreOptions>>().Value;

@@ -10,7 +10,7 @@ namespace ChatBot.Storage.Sqlite;
 /// <c>user_id</c>, so another user's conversation is simply not found. Times are stored as UTC ticks, which sort like the
 /// times they stand for.
 /// </summary>
-public sealed class SqliteConversationStore : IConversationStore
+public sealed partial class SqliteConversationStore : IConversationStore
 {
     private const int SchemaVersion = 2;
 
@@ -42,7 +42,13 @@ public sealed class SqliteConversationStore : IConversationStore
             // A failed start (a full disk, say) is tried again by the next call rather than remembered forever.
             if (_initialization is null || _initialization.IsFaulted)
             {
-                _initialization = Task.Run(Initialize, CancellationToken.None);
+                _initialization = Task.Run(
+                    () =>
+                    {
+                        Initialize();
+                        InitializeSearch();
+                    },
+                    CancellationToken.None);
             }
 
             return _initialization.WaitAsync(cancellationToken);

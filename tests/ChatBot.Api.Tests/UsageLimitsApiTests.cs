@@ -13,7 +13,7 @@ public sealed class UsageLimitsApiTests(DynaliteFixture dynalite) : IClassFixtur
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private ChatBotApp CreateApp(string store, IChatClient model, params (string Key, string Value)[] settings)
+    private ApiTestApp CreateApp(string store, IChatClient model, params (string Key, string Value)[] settings)
     {
         var all = new Dictionary<string, string?>
         {
@@ -37,7 +37,7 @@ public sealed class UsageLimitsApiTests(DynaliteFixture dynalite) : IClassFixtur
             all[key] = value;
         }
 
-        return new ChatBotApp(model, all);
+        return new ApiTestApp(model, all);
     }
 
     private static async Task<JsonElement> AssertLimitAsync(HttpResponseMessage response, string limit)
@@ -102,7 +102,7 @@ public sealed class UsageLimitsApiTests(DynaliteFixture dynalite) : IClassFixtur
 
         var problem = await AssertLimitAsync(refused, "conversationsPerDay");
         Assert.Equal(DateTimeOffset.UtcNow.UtcDateTime.Date.AddDays(1), problem.GetProperty("resetsAt").GetDateTimeOffset().UtcDateTime);
-        Assert.Equal(2, (await alice.GetFromJsonAsync<ConversationListDto>("/api/conversations", ChatBotApp.Json, Ct))!.Items.Count);
+        Assert.Equal(2, (await alice.GetFromJsonAsync<ConversationListDto>("/api/conversations", ApiTestApp.Json, Ct))!.Items.Count);
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public sealed class IamTests(SynthFixture fixture)
     public void FunctionRole_Full_CanUseItsTableAndOneBedrockModel_Exactly()
     {
         var statements = FunctionStatements(fixture.Full);
-        var table = Cfn.LogicalId(fixture.Full.Stack, fixture.Full.Stack.Table.Table);
+        var table = Cfn.LogicalId(fixture.Full.Stack, fixture.Full.Stack.Conversations.Table);
 
         Assert.Equal(2, statements.Count);
         AssertStatement(TracingStatement(fixture.Full), ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"]);
@@ -112,7 +112,7 @@ public sealed class IamTests(SynthFixture fixture)
     }
 
     private static string RoleId(Synthesis synthesis) =>
-        Cfn.LogicalId(synthesis.Stack, synthesis.Stack.Backend.Function.Role!);
+        Cfn.LogicalId(synthesis.Stack, synthesis.Stack.ApiFunction.Function.Role!);
 
     /// <summary>The function's own grants, without the tracing statement that active X-Ray tracing adds.</summary>
     private static List<JsonObject> FunctionStatements(Synthesis synthesis) =>

@@ -88,8 +88,17 @@ public static partial class ErrorMapping
     }
 
     /// <summary>The Retry-After value carried in a problem's extensions, if any.</summary>
-    public static int? RetryAfterSeconds(ProblemDetails problem) =>
+    private static int? RetryAfterSeconds(ProblemDetails problem) =>
         problem.Extensions.TryGetValue("retryAfter", out var value) && value is int seconds ? seconds : null;
+
+    /// <summary>Sets the Retry-After header of a response that answers with <paramref name="problem"/>, when it carries one.</summary>
+    public static void SetRetryAfter(HttpResponse response, ProblemDetails problem)
+    {
+        if (RetryAfterSeconds(problem) is { } seconds)
+        {
+            response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
 
     public static ProblemDetails Problem(int status, string title, string detail, TimeSpan? retryAfter = null)
     {

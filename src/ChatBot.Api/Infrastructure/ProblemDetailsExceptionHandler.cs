@@ -15,10 +15,7 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
         }
 
         httpContext.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
-        if (ErrorMapping.RetryAfterSeconds(problem) is { } seconds)
-        {
-            httpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
+        ErrorMapping.SetRetryAfter(httpContext.Response, problem);
 
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext
         {
