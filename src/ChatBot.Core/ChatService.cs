@@ -226,8 +226,16 @@ public sealed partial class ChatService(
         };
 
         // The caller may be gone (that is how a stop arrives), but what was said must still be stored.
-        var kept = await store.SaveAssistantMessageAsync(userId, conversation, answer, lease, CancellationToken.None);
-        await EndUsageAsync(ticket, prompt, answer, model, failure is not null);
+        bool kept;
+        try
+        {
+            kept = await store.SaveAssistantMessageAsync(userId, conversation, answer, lease, CancellationToken.None);
+        }
+        finally
+        {
+            // The model's tokens were spent whether or not the answer could be stored.
+            await EndUsageAsync(ticket, prompt, answer, model, failure is not null);
+        }
         if (!kept)
         {
             await cache.InvalidateAsync(userId, conversation.Id, CancellationToken.None);

@@ -32,6 +32,7 @@ public static class TelemetryExtensions
         builder.Services.AddOptions<TelemetryOptions>().Bind(section).ValidateWith<TelemetryOptions, TelemetryOptionsValidator>();
         builder.Services.Decorate<IConversationStore>(inner => new TracedConversationStore(inner));
         builder.Services.Decorate<IContextCache>(inner => new TracedContextCache(inner));
+        builder.Services.Decorate<Core.Usage.IUsageStore>(inner => new TracedUsageStore(inner));
         // Behind API Gateway, a request continues its X-Ray trace, so logs and problems carry the X-Ray trace id.
         builder.Services.AddSingleton<DistributedContextPropagator>(
             new XRayTraceHeaderPropagator(DistributedContextPropagator.CreateDefaultPropagator()));
