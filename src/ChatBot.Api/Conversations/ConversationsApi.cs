@@ -128,7 +128,7 @@ public static class ConversationsApi
         return start switch
         {
             TurnStart.NotFound => RequestValidation.NotFound(),
-            TurnStart.Replayed replay when streaming => new ServerSentEventsTurnResult(replay.UserMessage, replay: replay.Answer),
+            TurnStart.Replayed replay when streaming => new ServerSentEventsTurnResult(replay.UserMessage, replay: replay),
             TurnStart.Replayed replay => TypedResults.Ok(new TurnResult(MessageView.From(replay.UserMessage), MessageView.From(replay.Answer))),
             TurnStart.Started started when streaming => new ServerSentEventsTurnResult(started.Turn.UserMessage, turn: started.Turn),
             TurnStart.Started started => await CompleteTurnAsync(started.Turn, http),
