@@ -53,3 +53,17 @@ export type TurnEvent =
   /** `conversation`: the conversation as the server left it (the title it made from the first message, its activity time). */
   | { type: 'done'; message: Message; conversation?: ConversationSummary }
   | { type: 'error'; problem: ProblemDetails };
+
+// Search, export and delete-all.
+
+/** A conversation that matched a search: `snippet.text` around the first match, `highlights` the matched parts (UTF-16 offsets). */
+export interface SearchResult extends ConversationSummary {
+  snippet: { field: 'title' | 'message'; messageId: string | null; text: string; highlights: { start: number; length: number }[] };
+}
+
+export interface SearchPage {
+  items: SearchResult[];
+  nextCursor: string | null;
+}
+
+export type ExportFormat = 'markdown' | 'json';
