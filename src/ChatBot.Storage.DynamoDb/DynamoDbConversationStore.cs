@@ -262,27 +262,16 @@ public sealed partial class DynamoDbConversationStore : IConversationStore
             cancellationToken)).Attributes is { Count: > 0 };
 
         // Every other item of the conversation shares its partition key: one Query (per MB) finds them all, keys only.
-        var keys = new List<Dictionary<string, AttributeValue>>();
-        Dictionary<string, AttributeValue>? startKey = null;
-        do
-        {
-            var response = await CallAsync(
-                ct => _client.QueryAsync(
-                    new QueryRequest
-                    {
-                        TableName = _table,
-                        ConsistentRead = true,
-                        KeyConditionExpression = "PK = :pk",
-                        ExpressionAttributeValues = new() { [":pk"] = new AttributeValue { S = pk } },
-                        ProjectionExpression = "PK, SK",
-                        ExclusiveStartKey = startKey,
-                    },
-                    ct),
-                cancellationToken);
-            keys.AddRange(response.Items ?? []);
-            startKey = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
-        }
-        while (startKey is not null);
+        var keys = await QueryAllAsync(
+            new QueryRequest
+            {
+                TableName = _table,
+                ConsistentRead = true,
+                KeyConditionExpression = "PK = :pk",
+                ExpressionAttributeValues = new() { [":pk"] = new AttributeValue { S = pk } },
+                ProjectionExpression = "PK, SK",
+            },
+            cancellationToken);
 
         // The activity item goes last, on its own: the list already hides a conversation whose conversation item is gone, and
         // while the activity item stays, a delete that failed part-way can be found and finished (delete-all retried).
