@@ -515,7 +515,8 @@ public sealed partial class DynamoDbConversationStore : IConversationStore
     /// Runs one SDK call. The SDK has already retried throttling and transient errors (standard mode, see
     /// <see cref="DynamoDbClientFactory"/>); what still fails is reported as <see cref="StoreUnavailableException"/> (a 503).
     /// </summary>
-    private async Task<T> CallAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    /// <summary>One request, its failures in the store's words; also used by <see cref="DynamoDbUsageStore"/>.</summary>
+    internal async Task<T> CallAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
         try
         {

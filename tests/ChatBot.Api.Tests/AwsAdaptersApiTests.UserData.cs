@@ -14,13 +14,13 @@ public sealed partial class AwsAdaptersApiTests
         await client.SendJsonAsync(lake.Id, new { content = "Where to swim in Zurich?" });
         await client.CreateConversationAsync("Other");
 
-        var results = await client.GetFromJsonAsync<SearchResultListDto>("/api/conversations/search?q=zurich+swim", ChatBotApp.Json);
+        var results = await client.GetFromJsonAsync<SearchResultListDto>("/api/conversations/search?q=zurich+swim", ApiTestApp.Json);
         var export = await client.GetStringAsync("/api/conversations/export");
-        var deleted = await (await client.DeleteAsync("/api/conversations")).Content.ReadFromJsonAsync<DeleteAllDto>(ChatBotApp.Json);
+        var deleted = await (await client.DeleteAsync("/api/conversations")).Content.ReadFromJsonAsync<DeleteAllDto>(ApiTestApp.Json);
 
         Assert.Equal(lake.Id, Assert.Single(results!.Items).Id);
         Assert.Contains("Zürich has a great lake.", export, StringComparison.Ordinal);
         Assert.Equal(2, deleted!.Deleted);
-        Assert.Empty((await client.GetFromJsonAsync<ConversationListDto>("/api/conversations", ChatBotApp.Json))!.Items);
+        Assert.Empty((await client.GetFromJsonAsync<ConversationListDto>("/api/conversations", ApiTestApp.Json))!.Items);
     }
 }

@@ -18,14 +18,14 @@ public sealed class UserDataApiTests
     [Fact]
     public async Task Search_FindsTheCallersConversations_WithTheMatchMarkedInASnippet()
     {
-        using var app = new ChatBotApp(new ScriptedChatClient("Try the Café Central."));
+        using var app = new ApiTestApp(new ScriptedChatClient("Try the Café Central."));
         var client = app.ClientFor(User);
         var trip = await client.CreateConversationAsync("Vienna trip");
         await client.SendJsonAsync(trip.Id, new { content = "Where should we have coffee?" });
         await client.CreateConversationAsync("Something else");
         await app.ClientFor("mallory").CreateConversationAsync("Café for mallory");
 
-        var results = await client.GetFromJsonAsync<SearchResultListDto>("/api/conversations/search?q=CAFE", ChatBotApp.Json);
+        var results = await client.GetFromJsonAsync<SearchResultListDto>("/api/conversations/search?q=CAFE", ApiTestApp.Json);
 
         var hit = Assert.Single(results!.Items);
         Assert.Equal((trip.Id, "Vienna trip", "message"), (hit.Id, hit.Title, hit.Snippet.Field));
@@ -45,7 +45,7 @@ public sealed class UserDataApiTests
     [InlineData("/api/conversations/not-an-id/export")]
     public async Task BadInput_IsA400Problem(string url)
     {
-        using var app = new ChatBotApp(new ScriptedChatClient("ok"));
+        using var app = new ApiTestApp(new ScriptedChatClient("ok"));
 
         var response = await app.ClientFor(User).GetAsync(url);
 
@@ -55,7 +55,7 @@ public sealed class UserDataApiTests
     [Fact]
     public async Task Search_TooLongAQuery_IsA400Problem()
     {
-        using var app = new ChatBotApp(new ScriptedChatClient("ok"));
+        using var app = new ApiTestApp(new ScriptedChatClient("ok"));
 
         var response = await app.ClientFor(User).GetAsync("/api/conversations/search?q=" + new string('a', SearchQuery.MaxLength + 1));
 
@@ -65,7 +65,7 @@ public sealed class UserDataApiTests
     [Fact]
     public async Task ExportOne_AsMarkdownOrJson_IsADownloadOfTheWholeConversation()
     {
-        using var app = new ChatBotApp(new ScriptedChatClient("Bring a jacket."));
+        using var app = new ApiTestApp(new ScriptedChatClient("Bring a jacket."));
         var client = app.ClientFor(User);
         var conversation = await client.CreateConversationAsync("Packing");
         await client.SendJsonAsync(conversation.Id, new { content = "What to pack for Oslo?" });
@@ -81,7 +81,7 @@ public sealed class UserDataApiTests
         Assert.Contains("What to pack for Oslo?", text, StringComparison.Ordinal);
         Assert.Contains("## ChatBot · ", text, StringComparison.Ordinal);
         Assert.Contains("Bring a jacket.", text, StringComparison.Ordinal);
-        var exported = await json.Content.ReadFromJsonAsync<ConversationDto>(ChatBotApp.Json);
+        var exported = await json.Content.ReadFromJsonAsync<ConversationDto>(ApiTestApp.Json);
         Assert.Equal(["What to pack for Oslo?", "Bring a jacket."], exported!.Messages!.Select(m => m.Content));
         Assert.Equal(HttpStatusCode.NotFound, (await app.ClientFor("mallory").GetAsync($"/api/conversations/{conversation.Id}/export")).StatusCode);
     }
@@ -118,7 +118,7 @@ public sealed class UserDataApiTests
     [Fact]
     public async Task DeleteAll_DeletesOnlyTheCallersConversations_AndASecondCallFindsNothing()
     {
-        using var app = new ChatBotApp(new ScriptedChatClient("ok"));
+        using var app = new ApiTestApp(new ScriptedChatClient("ok"));
         var client = app.ClientFor(User);
         for (var i = 0; i < 3; i++)
         {
@@ -128,16 +128,16 @@ public sealed class UserDataApiTests
 
         var theirs = await app.ClientFor("bob").CreateConversationAsync("Bob's");
 
-        var first = await (await client.DeleteAsync("/api/conversations")).Content.ReadFromJsonAsync<DeleteAllDto>(ChatBotApp.Json);
-        var second = await (await client.DeleteAsync("/api/conversations")).Content.ReadFromJsonAsync<DeleteAllDto>(ChatBotApp.Json);
+        var first = await (await client.DeleteAsync("/api/conversations")).Content.ReadFromJsonAsync<DeleteAllDto>(ApiTestApp.Json);
+        var second = await (await client.DeleteAsync("/api/conversations")).Content.ReadFromJsonAsync<DeleteAllDto>(ApiTestApp.Json);
 
         Assert.Equal((3, 0), (first!.Deleted, second!.Deleted));
-        Assert.Empty((await client.GetFromJsonAsync<ConversationListDto>("/api/conversations", ChatBotApp.Json))!.Items);
-        Assert.Equal(theirs.Id, Assert.Single((await app.ClientFor("bob").GetFromJsonAsync<ConversationListDto>("/api/conversations", ChatBotApp.Json))!.Items).Id);
+        Assert.Empty((await client.GetFromJsonAsync<ConversationListDto>("/api/conversations", ApiTestApp.Json))!.Items);
+        Assert.Equal(theirs.Id, Assert.Single((await app.ClientFor("bob").GetFromJsonAsync<ConversationListDto>("/api/conversations", ApiTestApp.Json))!.Items).Id);
     }
 
     /// <summary>The local app with its store wrapped so a test sees every call the API makes to it.</summary>
-    private sealed class CountingStoreApp(ConcurrentQueue<string> calls) : ChatBotApp(new ScriptedChatClient("ok"))
+    private sealed class CountingStoreApp(ConcurrentQueue<string> calls) : ApiTestApp(new ScriptedChatClient("ok"))
     {
         protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
         {

@@ -67,3 +67,37 @@ export interface SearchPage {
 }
 
 export type ExportFormat = 'markdown' | 'json';
+
+/** A user's limits (GET /api/me/usage, and the admin routes). */
+export interface UserLimits {
+  answersAtOnce: number;
+  messagesPerMinute: number;
+  conversationsPerDay: number;
+  tokensPerDay: number;
+}
+
+/** One day of usage (UTC), the user's own or, in the admin view's `daily`, everyone's. */
+export interface UsageDay {
+  day: string;
+  turns: number;
+  inputTokens: number;
+  outputTokens: number;
+  errors: number;
+  conversations: number;
+}
+
+export interface MyUsage {
+  limits: UserLimits;
+  tokensToday: number;
+  remainingTokensToday: number;
+  isAdmin: boolean;
+  days: UsageDay[];
+}
+
+export interface AdminUsage {
+  from: string;
+  to: string;
+  users: (UsageDay & { userId: string; models: string[] })[];
+  daily: UsageDay[];
+  models: { model: string; inputTokens: number; outputTokens: number; estimatedCostUsd: number | null }[];
+}

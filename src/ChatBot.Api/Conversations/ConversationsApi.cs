@@ -148,9 +148,7 @@ public static partial class ConversationsApi
                 case TurnUpdate.Completed completed:
                     return TypedResults.Ok(new TurnResult(MessageView.From(turn.UserMessage), MessageView.From(completed.Answer)));
                 case TurnUpdate.Failed failed:
-                    var problem = ErrorMapping.ToProblem(failed.Error, http);
-                    problem.Extensions["assistant"] = MessageView.From(failed.Answer);
-                    return new ProblemWithRetryAfter(problem);
+                    return new ProblemWithRetryAfter(FailedTurn.ToProblem(failed, http));
             }
         }
 
