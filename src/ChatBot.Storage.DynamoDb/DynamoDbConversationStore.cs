@@ -87,20 +87,7 @@ public sealed partial class DynamoDbConversationStore : IConversationStore
         var activities = new List<Dictionary<string, AttributeValue>>(limit + 1);
         do
         {
-            var response = await CallAsync(
-                ct => _client.QueryAsync(
-                    new QueryRequest
-                    {
-                        TableName = _table,
-                        IndexName = Gsi1,
-                        KeyConditionExpression = "GSI1PK = :pk",
-                        ExpressionAttributeValues = new() { [":pk"] = new AttributeValue { S = UserGsi1Pk(userId) } },
-                        ScanIndexForward = false,
-                        Limit = limit + 1 - activities.Count,
-                        ExclusiveStartKey = startKey,
-                    },
-                    ct),
-                cancellationToken);
+            var response = await ActivityPageAsync(userId, limit + 1 - activities.Count, startKey, cancellationToken);
             activities.AddRange(response.Items ?? []);
             startKey = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
         }
