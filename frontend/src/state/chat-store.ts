@@ -188,6 +188,7 @@ export class ChatStore {
     this._turns.stopAll();
     this._open.invalidate();
     this._list.invalidate();
+    this._userData.invalidate();
     this._cell.replace({ ...initialState });
     this._options.navigate('#/');
     void this.loadConversations();

@@ -15,6 +15,11 @@ export class UserData {
     private readonly _turns: TurnRunner,
   ) {}
 
+  /** Drops answers to searches still on their way (the user changed). */
+  invalidate(): void {
+    ++this._searchSeq;
+  }
+
   /** Searches for `query`; a blank query ends the search and shows the list again. */
   async search(query: string): Promise<void> {
     const ctx = this._ctx;
