@@ -46,3 +46,6 @@ public sealed record ConversationView(
 public sealed record TurnResult(MessageView User, MessageView Assistant);
 
 public sealed record DeltaEvent(string Text);
+
+/// <summary>The health answer; a named type, so the request delegate generator can write it.</summary>
+public sealed record HealthStatus(string Status);
