@@ -13,11 +13,11 @@ public sealed partial class ChatService(
     IConversationStore store,
     IContextCache cache,
     IChatClient chatClient,
-    IOptions<ChatOptions> options,
+    IOptions<ChatServiceOptions> options,
     TimeProvider time,
     ILogger<ChatService> logger)
 {
-    private readonly ChatOptions _options = options.Value;
+    private readonly ChatServiceOptions _options = options.Value;
 
     public async Task<Conversation> CreateConversationAsync(string userId, string? title, CancellationToken cancellationToken)
     {
@@ -81,7 +81,7 @@ public sealed partial class ChatService(
             case AddMessageOutcome.Added:
                 return new TurnStart.Started(new ChatTurn(this, userId, context, added.UserMessage, prompt, lease, regenerating: false));
             case AddMessageOutcome.Repeated when added.Answer is { } answer:
-                return new TurnStart.Replayed(added.UserMessage, answer);
+                return new TurnStart.Replayed(added.UserMessage, answer, context.Conversation);
             case AddMessageOutcome.Repeated:
                 throw new TurnInProgressException(
                     $"The message with clientMessageId '{clientMessageId}' is still being answered. Wait for that answer instead of sending it again.");
@@ -238,7 +238,7 @@ public sealed partial class ChatService(
             await cache.AppendAsync(userId, conversation, [userMessage, answer], CancellationToken.None);
         }
 
-        yield return failure is null ? new TurnUpdate.Completed(answer) : new TurnUpdate.Failed(answer, failure);
+        yield return failure is null ? new TurnUpdate.Completed(answer, conversation) : new TurnUpdate.Failed(answer, failure);
     }
 
     private TurnLease NewLease(DateTimeOffset now) => new(Ids.New(now), now, now + _options.TurnLeaseDuration);
@@ -275,7 +275,7 @@ public sealed partial class ChatService(
         return prompt;
     }
 
-    private Microsoft.Extensions.AI.ChatOptions BuildChatOptions() => new()
+    private ChatOptions BuildChatOptions() => new()
     {
         MaxOutputTokens = _options.MaxOutputTokens,
         Temperature = _options.Temperature,

@@ -17,7 +17,7 @@ public sealed record ConversationSummary(string Id, string? Title, DateTimeOffse
 
 public sealed record ConversationList(IReadOnlyList<ConversationSummary> Items, string? NextCursor);
 
-public sealed record MessageView(
+public record MessageView(
     string Id,
     MessageRole Role,
     string Content,
@@ -41,6 +41,24 @@ public sealed record ConversationView(
         context.Conversation.CreatedAt,
         context.Conversation.UpdatedAt,
         context.Messages.Select(MessageView.From).ToArray());
+}
+
+/// <summary>
+/// The SSE <c>done</c> event: the stored answer's fields, plus the conversation's summary as the turn left it, so a client
+/// shows the title the server made from the first message without computing it or listing conversations again.
+/// </summary>
+public sealed record DoneEvent : MessageView
+{
+    public DoneEvent(MessageView answer, ConversationSummary conversation)
+        : base(answer)
+    {
+        Conversation = conversation;
+    }
+
+    public ConversationSummary Conversation { get; }
+
+    public static DoneEvent From(ConversationMessage answer, Conversation conversation) =>
+        new(MessageView.From(answer), ConversationSummary.From(conversation));
 }
 
 public sealed record TurnResult(MessageView User, MessageView Assistant);

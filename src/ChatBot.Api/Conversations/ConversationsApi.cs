@@ -42,7 +42,7 @@ public static class ConversationsApi
 
     /// <summary>Creates a conversation. The body is optional: none, or no title, leaves the title to the first message.</summary>
     private static async Task<Results<Created<ConversationSummary>, ProblemHttpResult>> CreateConversation(
-        HttpContext http, ClaimsPrincipal user, ChatService chat, IOptions<ChatOptions> options, CancellationToken cancellationToken)
+        HttpContext http, ClaimsPrincipal user, ChatService chat, IOptions<ChatServiceOptions> options, CancellationToken cancellationToken)
     {
         var (request, unreadable) = await JsonBody.ReadAsync<CreateConversationRequest>(http);
         if ((unreadable ?? RequestValidation.Title(request?.Title, options.Value.MaxTitleLength, required: false)) is { } invalid)
@@ -67,7 +67,7 @@ public static class ConversationsApi
     }
 
     private static async Task<Results<Ok<ConversationSummary>, ProblemHttpResult>> RenameConversation(
-        string id, HttpContext http, ClaimsPrincipal user, ChatService chat, IOptions<ChatOptions> options, CancellationToken cancellationToken)
+        string id, HttpContext http, ClaimsPrincipal user, ChatService chat, IOptions<ChatServiceOptions> options, CancellationToken cancellationToken)
     {
         var (request, unreadable) = await JsonBody.ReadAsync<RenameConversationRequest>(http);
         if ((RequestValidation.ConversationId(id) ?? unreadable ?? RequestValidation.Title(request?.Title, options.Value.MaxTitleLength, required: true)) is { } invalid)
@@ -96,7 +96,7 @@ public static class ConversationsApi
     /// Sends a message. With Accept: text/event-stream the answer streams as SSE (user, delta…, done | error); otherwise the
     /// whole turn returns as JSON. Either way, a client that goes away stops the model and the partial answer is kept.
     /// </summary>
-    private static async Task<IResult> SendMessage(string id, HttpContext http, ChatService chat, IOptions<ChatOptions> options)
+    private static async Task<IResult> SendMessage(string id, HttpContext http, ChatService chat, IOptions<ChatServiceOptions> options)
     {
         var (request, unreadable) = await JsonBody.ReadAsync<SendMessageRequest>(http);
         if ((RequestValidation.ConversationId(id) ?? unreadable ?? RequestValidation.Message(request, options.Value.MaxMessageBytes)) is { } invalid)
@@ -128,7 +128,7 @@ public static class ConversationsApi
         return start switch
         {
             TurnStart.NotFound => RequestValidation.NotFound(),
-            TurnStart.Replayed replay when streaming => new ServerSentEventsTurnResult(replay.UserMessage, replay: replay.Answer),
+            TurnStart.Replayed replay when streaming => new ServerSentEventsTurnResult(replay.UserMessage, replay: replay),
             TurnStart.Replayed replay => TypedResults.Ok(new TurnResult(MessageView.From(replay.UserMessage), MessageView.From(replay.Answer))),
             TurnStart.Started started when streaming => new ServerSentEventsTurnResult(started.Turn.UserMessage, turn: started.Turn),
             TurnStart.Started started => await CompleteTurnAsync(started.Turn, http),
