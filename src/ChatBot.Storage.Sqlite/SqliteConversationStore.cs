@@ -10,7 +10,7 @@ namespace ChatBot.Storage.Sqlite;
 /// <c>user_id</c>, so another user's conversation is simply not found. Times are stored as UTC ticks, which sort like the
 /// times they stand for.
 /// </summary>
-public sealed class SqliteConversationStore : IConversationStore
+public sealed partial class SqliteConversationStore : IConversationStore
 {
     private const int SchemaVersion = 2;
 
@@ -47,7 +47,13 @@ public sealed class SqliteConversationStore : IConversationStore
             // A failed start (a full disk, say) is tried again by the next call rather than remembered forever.
             if (_initialization is null || _initialization.IsFaulted)
             {
-                _initialization = Task.Run(Initialize, CancellationToken.None);
+                _initialization = Task.Run(
+                    () =>
+                    {
+                        Initialize();
+                        InitializeSearch();
+                    },
+                    CancellationToken.None);
             }
 
             return _initialization.WaitAsync(cancellationToken);
@@ -379,7 +385,7 @@ public sealed class SqliteConversationStore : IConversationStore
     private static void AddText(SqliteCommand command, string name, string? value) =>
         command.Parameters.Add(name, SqliteType.Blob).Value = value is null ? DBNull.Value : System.Text.Encoding.UTF8.GetBytes(value);
 
-    private static SqliteCommand Command(SqliteConnection connection, string sql)
+    internal static SqliteCommand Command(SqliteConnection connection, string sql)
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;
@@ -416,10 +422,11 @@ public sealed class SqliteConversationStore : IConversationStore
     /// Runs a write with no other write of this process to the same file in flight. SQLite takes one writer at a time
     /// anyway; a second connection that asks meanwhile gets SQLITE_BUSY, and Microsoft.Data.Sqlite retries that by putting
     /// its thread to sleep (150 ms a try). Queued here, concurrent turns wait without holding a thread and each starts as
-    /// soon as the previous write commits. Reads are not queued: in WAL mode they never wait for a writer. Another process
+    /// soon as the previous write commits. Every write to the file goes through here, the usage counters
+    /// (<see cref="SqliteUsageStore"/>) too. Reads are not queued: in WAL mode they never wait for a writer. Another process
     /// on the same file still meets the busy retry, which is what keeps it correct.
     /// </summary>
-    private async Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> operation, CancellationToken cancellationToken)
+    internal async Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> operation, CancellationToken cancellationToken)
     {
         await _writer.WaitAsync(cancellationToken);
         try
@@ -432,7 +439,8 @@ public sealed class SqliteConversationStore : IConversationStore
         }
     }
 
-    private async Task<T> RunAsync<T>(Func<SqliteConnection, Task<T>> operation, CancellationToken cancellationToken)
+    /// <summary>Runs on a fresh pooled connection once the schema exists; also used by <see cref="SqliteUsageStore"/>.</summary>
+    internal async Task<T> RunAsync<T>(Func<SqliteConnection, Task<T>> operation, CancellationToken cancellationToken)
     {
         await InitializeAsync(cancellationToken);
         try
