@@ -14,11 +14,11 @@ public static class UsageApi
 
     public static IEndpointRouteBuilder MapUsageApi(this IEndpointRouteBuilder app)
     {
-        app.MapGetAndHead("/api/me/usage", GetMyUsage).RequireAuthorization();
+        app.MapMethods("/api/me/usage", HttpExtensions.GetAndHead, GetMyUsage).RequireAuthorization();
 
         var admin = app.MapGroup("/api/admin").RequireAuthorization().AddEndpointFilter(Admins.OnlyAdmins);
-        admin.MapGetAndHead("/usage", GetUsage);
-        admin.MapGetAndHead("/users/{userId}/limits", GetLimits);
+        admin.MapMethods("/usage", HttpExtensions.GetAndHead, GetUsage);
+        admin.MapMethods("/users/{userId}/limits", HttpExtensions.GetAndHead, GetLimits);
         admin.MapPut("/users/{userId}/limits", SetLimits);
         admin.MapDelete("/users/{userId}/limits", RemoveLimits);
         return app;
