@@ -11,19 +11,11 @@ public sealed class ConversationTableProps
 }
 
 /// <summary>
-/// The single conversation table. Key design (the same comment sits where the store builds the keys):
-/// <list type="bullet">
-/// <item>All items of one conversation share <c>PK = U#{userId}#C#{conversationId}</c>: the meta item has
-/// <c>SK = META</c>, each message is its own item with <c>SK = M#{messageId}</c> (no 400 KB item limit).</item>
-/// <item><c>LSI1SK</c> (local index LSI1, same partition) orders a conversation's messages by time.</item>
-/// <item><c>GSI1PK = U#{userId}</c> with <c>GSI1SK = {updatedAt}#{conversationId}</c> on the meta item lists a user's
-/// conversations newest first (GSI1).</item>
-/// <item>Each user's usage has <c>PK = U#{userId}#USAGE</c>, one item per UTC day (<c>SK = D#{day}</c>, also in GSI1 under
-/// <c>USAGE#{yyyy-MM}</c> for the admin usage view, the one GSI1 key that names no user) and the limits an admin set
-/// (<c>SK = LIMITS</c>). Day items expire through the table's TTL.</item>
-/// <item>Every partition key starts with the user id, so IAM <c>dynamodb:LeadingKeys</c> can confine a principal
-/// to its own rows.</item>
-/// </list>
+/// The single conversation table: PK/SK strings, a local index LSI1 on LSI1SK and a global index GSI1 on GSI1PK/GSI1SK.
+/// Which items live under which keys is written once, where the store builds them (DynamoDbKeys in
+/// src/ChatBot.Storage.DynamoDb, and docs/storage.md). Every partition key starts with the user id, so IAM
+/// <c>dynamodb:LeadingKeys</c> can confine a principal to its own items. TableSchemaTests proves this table has the keys
+/// and indexes the store's own definition (DynamoDbTable.Definition) has.
 /// </summary>
 public sealed class ConversationTable : Construct
 {

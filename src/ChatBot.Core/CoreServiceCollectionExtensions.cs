@@ -22,8 +22,4 @@ public static class CoreServiceCollectionExtensions
         builder.Services.AddSingleton<ChatService>();
         return builder;
     }
-
-    /// <summary>The in-process context cache, the local default (<c>Cache:Provider=Memory</c>).</summary>
-    public static IServiceCollection AddInProcessContextCache(this IServiceCollection services) =>
-        services.AddSingleton<IContextCache, InProcessContextCache>();
 }

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using ChatBot.Core;
 using Microsoft.Extensions.Options;
 
 namespace ChatBot.Llm.Bedrock;
@@ -27,7 +28,7 @@ internal sealed partial class BedrockOptionsValidator : IValidateOptions<Bedrock
         if (options.Endpoint is { } endpoint)
         {
             // The session token travels in a header, so it must not cross the network in clear text.
-            if (!endpoint.IsAbsoluteUri || !(endpoint.Scheme == Uri.UriSchemeHttps || (endpoint.Scheme == Uri.UriSchemeHttp && endpoint.IsLoopback)))
+            if (!endpoint.IsAbsoluteUri || !(endpoint.Scheme == Uri.UriSchemeHttps || (endpoint.Scheme == Uri.UriSchemeHttp && Loopback.Is(endpoint))))
             {
                 failures.Add($"Llm:Bedrock:Endpoint '{endpoint}' must be an absolute https:// URL (http:// is allowed only for a loopback test server).");
             }

@@ -1,4 +1,5 @@
 using System.Net;
+using ChatBot.Core;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 
@@ -22,7 +23,7 @@ public static class DynamoDbClientFactory
         if (options.ServiceUrl is { Length: > 0 } url)
         {
             config.ServiceURL = url;
-            if (IsLoopback(url))
+            if (Loopback.Is(url))
             {
                 // An emulator has no region, but requests are still signed for one.
                 config.AuthenticationRegion = "us-east-1";
@@ -34,11 +35,7 @@ public static class DynamoDbClientFactory
 
     public static AmazonDynamoDBClient CreateClient(DynamoDbStoreOptions options, AmazonDynamoDBConfig config) =>
         // An emulator on this machine takes any credentials; anywhere else the SDK's default chain applies (the Lambda's role in AWS).
-        IsLoopback(options.ServiceUrl)
+        Loopback.Is(options.ServiceUrl)
             ? new AmazonDynamoDBClient(new BasicAWSCredentials("local", "local"), config)
             : new AmazonDynamoDBClient(config);
-
-    private static bool IsLoopback(string? url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri)
-        && (uri.IsLoopback || (IPAddress.TryParse(uri.Host, out var address) && IPAddress.IsLoopback(address)));
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Amazon.Runtime;
+using ChatBot.Cache.Memory;
 using ChatBot.Core;
 using ChatBot.Storage.DynamoDb;
 using ChatBot.TestKit.LocalServers;

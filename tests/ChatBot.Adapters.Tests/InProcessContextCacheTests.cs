@@ -1,4 +1,5 @@
 using ChatBot.Adapters.Tests.Contracts;
+using ChatBot.Cache.Memory;
 using ChatBot.Core;
 using Microsoft.Extensions.Options;
 

@@ -1,3 +1,4 @@
+using ChatBot.Cache.Memory;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Xunit;

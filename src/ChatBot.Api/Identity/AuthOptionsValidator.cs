@@ -1,4 +1,4 @@
-using System.Net;
+using ChatBot.Core;
 using Microsoft.Extensions.Options;
 
 namespace ChatBot.Api.Identity;
@@ -44,7 +44,7 @@ public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
             return $"Auth:Jwt:Authority '{jwt.Authority}' is not an absolute https URL such as https://cognito-idp.eu-west-1.amazonaws.com/<pool id>.";
         }
 
-        var loopback = authority.IsLoopback || (IPAddress.TryParse(authority.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+        var loopback = Loopback.Is(authority);
         return authority.Scheme switch
         {
             "http" when !loopback =>

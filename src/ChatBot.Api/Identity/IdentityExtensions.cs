@@ -142,15 +142,9 @@ public static class IdentityExtensions
             return urls.Concat(ports).Concat(endpoints);
         }
 
-        private static bool IsLoopback(string address)
-        {
-            if (!Uri.TryCreate(address.Replace("*", "0.0.0.0", StringComparison.Ordinal).Replace("+", "0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri))
-            {
-                return false;
-            }
-
-            return uri.IsLoopback || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip));
-        }
+        // Kestrel's wildcards (* and +) mean every interface.
+        private static bool IsLoopback(string address) =>
+            Loopback.Is(address.Replace("*", "0.0.0.0", StringComparison.Ordinal).Replace("+", "0.0.0.0", StringComparison.Ordinal));
 
         public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -1,4 +1,5 @@
 using ChatBot.Api.Telemetry;
+using ChatBot.Cache.Memory;
 using ChatBot.Cache.Redis;
 using ChatBot.Core;
 using ChatBot.Llm.Bedrock;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using ChatBot.Cache.Memory;
 using ChatBot.Core;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging.Abstractions;
