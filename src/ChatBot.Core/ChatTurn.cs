@@ -47,7 +47,7 @@ public sealed class ChatTurn
     private readonly ConversationContext _context;
     private readonly List<Microsoft.Extensions.AI.ChatMessage> _prompt;
     private readonly TurnLease _lease;
-    private readonly bool _regenerating;
+    private readonly TurnPlan _plan;
 
     internal ChatTurn(
         ChatService service,
@@ -56,14 +56,14 @@ public sealed class ChatTurn
         ConversationMessage userMessage,
         List<Microsoft.Extensions.AI.ChatMessage> prompt,
         TurnLease lease,
-        bool regenerating)
+        TurnPlan plan)
     {
         _service = service;
         _userId = userId;
         _context = context;
         _prompt = prompt;
         _lease = lease;
-        _regenerating = regenerating;
+        _plan = plan;
         UserMessage = userMessage;
     }
 
@@ -74,5 +74,11 @@ public sealed class ChatTurn
     /// <see cref="TurnUpdate.Completed"/>. The last update is always <see cref="TurnUpdate.Completed"/> or <see cref="TurnUpdate.Failed"/>.
     /// </summary>
     public IAsyncEnumerable<TurnUpdate> StreamAsync(CancellationToken cancellationToken) =>
-        _service.StreamAnswerAsync(_userId, _context, UserMessage, _prompt, _lease, _regenerating, cancellationToken);
+        _service.StreamAnswerAsync(_userId, _context, UserMessage, _prompt, _lease, _plan, cancellationToken);
 }
+
+/// <summary>
+/// What a turn writes: with <see cref="Model"/>; a new answer, or one that replaces the last answer (regenerate, edit), or
+/// that extends <see cref="Continues"/> (continue, keeping its id).
+/// </summary>
+internal sealed record TurnPlan(ModelInfo Model, bool ReplacesAnswer, ConversationMessage? Continues = null);

@@ -21,7 +21,8 @@ public interface IConversationStore
     Task<ConversationContext?> GetConversationAsync(string userId, string conversationId, int maxMessages, CancellationToken cancellationToken);
 
     /// <summary>Returns the renamed conversation, or null when not found.</summary>
-    Task<Conversation?> RenameConversationAsync(string userId, string conversationId, string title, DateTimeOffset updatedAt, CancellationToken cancellationToken);
+    Task<Conversation?> RenameConversationAsync(string userId, string conversationId, string title, DateTimeOffset updatedAt, CancellationToken cancellationToken) =>
+        UpdateConversationAsync(userId, conversationId, new ConversationPatch(Title: title), updatedAt, cancellationToken);
 
     /// <summary>Deletes the conversation and every message in it, and ends any turn lease. Returns false when not found.</summary>
     Task<bool> DeleteConversationAsync(string userId, string conversationId, CancellationToken cancellationToken);
@@ -46,4 +47,31 @@ public interface IConversationStore
     /// </summary>
     Task<bool> SaveAssistantMessageAsync(
         string userId, Conversation conversation, ConversationMessage message, TurnLease lease, CancellationToken cancellationToken);
+
+    // Model choice, custom instructions, edit, continue and feedback.
+
+    /// <summary>
+    /// Applies <paramref name="patch"/> (title, model, instructions) and moves activity to <paramref name="updatedAt"/> unless it
+    /// is already later. Returns the updated conversation, or null when not found.
+    /// </summary>
+    Task<Conversation?> UpdateConversationAsync(
+        string userId, string conversationId, ConversationPatch patch, DateTimeOffset updatedAt, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Replaces the content of the user message <paramref name="question"/> (same id) and takes the conversation's turn
+    /// <paramref name="lease"/>, for the answer that will replace the old one. Either both happen or neither does.
+    /// </summary>
+    Task<TurnClaim> EditUserMessageAsync(string userId, ConversationMessage question, TurnLease lease, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sets (or, with null, clears) the feedback on an assistant message. Returns the updated message, or null when the
+    /// conversation or the answer is not found.
+    /// </summary>
+    Task<ConversationMessage?> SetFeedbackAsync(
+        string userId, string conversationId, string messageId, MessageFeedback? feedback, CancellationToken cancellationToken);
+
+    /// <summary>The user's settings; <see cref="UserSettings.Empty"/> when none are stored.</summary>
+    Task<UserSettings> GetUserSettingsAsync(string userId, CancellationToken cancellationToken);
+
+    Task SaveUserSettingsAsync(string userId, UserSettings settings, CancellationToken cancellationToken);
 }

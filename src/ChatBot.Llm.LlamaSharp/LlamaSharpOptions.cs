@@ -12,6 +12,10 @@ public sealed class LlamaSharpOptions
     // With ModelS3Uri set, this is where the object is copied to (on Lambda: /tmp/model.gguf).
     public string? ModelPath { get; set; }
 
+    // A folder of GGUF models to offer besides the one above (the default): each *.gguf in it is a model users can
+    // choose, named by its file name without ".gguf". One model is in memory at a time.
+    public string? ModelsDirectory { get; set; }
+
     // s3://bucket/key of a GGUF model, copied to ModelPath at startup unless a complete copy is already there.
     // On Lambda that is once per cold start: /tmp starts empty in every new execution environment.
     public string? ModelS3Uri { get; set; }

@@ -32,7 +32,7 @@ public static class LlamaSharpServiceCollectionExtensions
         {
             var options = sp.GetRequiredService<IOptions<LlamaSharpOptions>>().Value;
             var resolver = sp.GetRequiredService<ModelFileResolver>();
-            return new LlamaModelLoader(ModelFileResolver.ModelIdFor(options), resolver.ResolveAsync, sp.GetRequiredService<ILoggerFactory>());
+            return new LlamaModelLoader(OfferedModels(options, resolver), sp.GetRequiredService<ILoggerFactory>());
         });
         services.AddHostedService<LlamaModelWarmup>();
 
@@ -40,6 +40,25 @@ public static class LlamaSharpServiceCollectionExtensions
             sp.GetRequiredService<LlamaModelLoader>(),
             sp.GetRequiredService<IOptions<LlamaSharpOptions>>().Value,
             sp.GetRequiredService<ILogger<LlamaSharpChatClient>>()));
+    }
+
+    // The configured model first (the default), then every other *.gguf in Llm:ModelsDirectory, by name.
+    private static List<KeyValuePair<string, Func<CancellationToken, Task<string>>>> OfferedModels(LlamaSharpOptions options, ModelFileResolver resolver)
+    {
+        var models = new List<KeyValuePair<string, Func<CancellationToken, Task<string>>>>
+        {
+            new(LlamaModelLoader.IdOf(ModelFileResolver.ModelIdFor(options)), resolver.ResolveAsync),
+        };
+        if (!string.IsNullOrWhiteSpace(options.ModelsDirectory) && Directory.Exists(options.ModelsDirectory))
+        {
+            foreach (var file in Directory.EnumerateFiles(options.ModelsDirectory, "*.gguf").Order(StringComparer.Ordinal))
+            {
+                var id = LlamaModelLoader.IdOf(file);
+                if (models.TrueForAll(m => m.Key != id))
+                    models.Add(new(id, _ => Task.FromResult(file)));
+            }
+        }
+        return models;
     }
 
     private sealed class LlamaModelWarmup(LlamaModelLoader loader) : IHostedService
