@@ -131,7 +131,7 @@ public sealed class ProviderFlowTests
 }
 
 /// <summary>The API on the AWS adapters: DynamoDB (dynalite) and Redis (a real redis-server), both started once for the class.</summary>
-public sealed class AwsAdaptersApiTests(AwsAdaptersApiTests.Servers servers) : IClassFixture<AwsAdaptersApiTests.Servers>
+public sealed partial class AwsAdaptersApiTests(AwsAdaptersApiTests.Servers servers) : IClassFixture<AwsAdaptersApiTests.Servers>
 {
     public sealed class Servers : IAsyncLifetime
     {
