@@ -117,7 +117,7 @@ public sealed partial class ChatService
 
         var question = context.Messages[questionIndex];
         var history = context with { Messages = context.Messages.Take(questionIndex).ToList() };
-        var model = ResolveModel(answer.ModelId, context.Conversation);
+        var model = Models.Find(answer.ModelId) ?? ResolveModel(null, context.Conversation);
 
         // The answer so far comes last, as the assistant's: the model carries on from its last word.
         var prompt = BuildPrompt(context.Conversation, history.Messages, question);

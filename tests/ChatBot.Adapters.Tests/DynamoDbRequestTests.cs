@@ -17,7 +17,7 @@ namespace ChatBot.Adapters.Tests;
 /// Counts the HTTP requests the SDK really sends (by X-Amz-Target), to hold the store to its budget: a turn costs at most
 /// 1 Query on a cache miss, no read on a cache hit, and at most 4 writes (the question, the lease, the answer, the lease's end). Also checks retries and failures on the wire.
 /// </summary>
-public sealed class DynamoDbRequestTests(DynamoDbTableFixture table) : IDisposable
+public sealed partial class DynamoDbRequestTests(DynamoDbTableFixture table) : IDisposable
 {
     private readonly RecordingHttpClientFactory _http = new();
     private readonly List<IDisposable> _disposables = [];
