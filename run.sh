@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs ChatBot on this machine: builds the web app, starts the API + web app on http://127.0.0.1:5080 and prints the URL.
 # Local mode needs no AWS account: an embedded open-source model (LLamaSharp), SQLite in .data/, an in-process cache.
-#   PORT=8080 ./run.sh                                   another port
-#   Llm__ModelPath=models/my-model.gguf ./run.sh         a GGUF you already have (otherwise one is downloaded once)
-# Relative paths in settings (Llm__ModelPath, Storage__Sqlite__Path, ...) are relative to the directory you run this from.
+#   PORT=8080 ./run.sh                                              another port
+#   Llm__LlamaSharp__ModelPath=models/my-model.gguf ./run.sh        a GGUF you already have (otherwise one is downloaded once)
+# Relative paths in settings (Llm__LlamaSharp__ModelPath, Storage__Sqlite__Path, ...) are relative to the directory you run this from.
 set -euo pipefail
 caller="$PWD"
 cd "$(dirname "$0")"

@@ -67,9 +67,9 @@ public static class ConcurrencyBench
             ["Storage__Sqlite__Path"] = Scratch.NewPath(".db"),
             ["Cache__Provider"] = "Memory",
             ["Llm__Provider"] = "OpenAI",
-            ["Llm__Endpoint"] = model.Endpoint.ToString(),
-            ["Llm__ModelId"] = "paced",
-            ["Llm__ApiKey"] = "bench",
+            ["Llm__OpenAI__Endpoint"] = model.Endpoint.ToString(),
+            ["Llm__OpenAI__ModelId"] = "paced",
+            ["Llm__OpenAI__ApiKey"] = "bench",
         });
         using var http = Sse.CreateClient();
         await app.WaitForHealthAsync(http, TimeSpan.FromMinutes(1));

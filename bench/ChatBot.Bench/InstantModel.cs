@@ -26,9 +26,9 @@ public sealed class InstantModel : IAsyncDisposable
     public IEnumerable<KeyValuePair<string, string>> Settings =>
     [
         new("Llm__Provider", "OpenAI"),
-        new("Llm__Endpoint", Endpoint.ToString()),
-        new("Llm__ModelId", "instant"),
-        new("Llm__ApiKey", "bench"),
+        new("Llm__OpenAI__Endpoint", Endpoint.ToString()),
+        new("Llm__OpenAI__ModelId", "instant"),
+        new("Llm__OpenAI__ApiKey", "bench"),
     ];
 
     public ValueTask DisposeAsync() => _server.DisposeAsync();

@@ -5,7 +5,7 @@ using ChatBot.TestKit;
 namespace ChatBot.Bench;
 
 /// <summary>
-/// Issue #8, option B (a GGUF model inside the Lambda function): the cold-start phases that can be measured here, the
+/// `llm=lambda` (a GGUF model inside the Lambda function): the cold-start phases that can be measured here, the
 /// llama.cpp native library load and the model load from local disk. Must run before anything else in this process
 /// touches LLamaSharp, or the native load has already happened.
 /// </summary>
@@ -47,7 +47,7 @@ public static class LambdaModelBench
 
         section.Note($"Model loads: {options.Repetitions} repetitions, median (min–max), file in the page cache (a warm local disk).");
         section.Note($"**Estimate, not measured:** on Lambda the default ~{DefaultModelMb:0} MB model must first come from S3 to /tmp (or an EFS/container image). " +
-                     $"At an assumed 60–100 MB/s (one S3 GET stream's usual rate; the app runs 8 ranged GETs in parallel, Llm:ModelS3Concurrency, which should do better but is unmeasured here), that copy alone is at most about {DefaultModelMb / 100:0}–{DefaultModelMb / 60:0} s; " +
+                     $"At an assumed 60–100 MB/s (one S3 GET stream's usual rate; the app runs 8 ranged GETs in parallel, Llm:LlamaSharp:ModelS3Concurrency, which should do better but is unmeasured here), that copy alone is at most about {DefaultModelMb / 100:0}–{DefaultModelMb / 60:0} s; " +
                      "llama.cpp then memory-maps the file and reads it once, another ~0.5–2 s at /tmp read speeds, plus the native load above and the .NET cold start of section 2. " +
                      "So expect up to roughly 5–9 s of cold start before the first token, against well under a second for the Bedrock default.");
         report.Sections.Add(section);

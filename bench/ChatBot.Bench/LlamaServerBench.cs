@@ -91,8 +91,8 @@ public static class LlamaServerBench
         await using var inFront = AppProcess.Start(apps.ChatBot, StreamingBench.ChatBotSettings(new Dictionary<string, string>
         {
             ["Llm__Provider"] = "OpenAI",
-            ["Llm__Endpoint"] = new Uri(llamaServer.BaseAddress, "v1/").ToString(),
-            ["Llm__ModelId"] = Path.GetFileNameWithoutExtension(modelPath),
+            ["Llm__OpenAI__Endpoint"] = new Uri(llamaServer.BaseAddress, "v1/").ToString(),
+            ["Llm__OpenAI__ModelId"] = Path.GetFileNameWithoutExtension(modelPath),
         }));
         using var http = Sse.CreateClient();
         await llamaServer.WaitForHealthAsync(http, TimeSpan.FromMinutes(2), "health");

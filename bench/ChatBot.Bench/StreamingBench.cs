@@ -55,7 +55,7 @@ public static class StreamingBench
     {
         using var inProcess = new LlamaSharpChatClient(
             new LlamaModelLoader(modelPath),
-            new LlamaSharpOptions { ModelPath = modelPath, Threads = Threads, ContextSize = ContextSize, MaxOutputTokens = MaxOutputTokens });
+            new LlamaSharpOptions { ModelPath = modelPath, Threads = Threads, ContextSize = ContextSize });
         await using var app = AppProcess.Start(apps.ChatBot, ChatBotSettings(LlamaSharp(modelPath, Threads)));
         using var http = Sse.CreateClient();
         await app.WaitForHealthAsync(http, TimeSpan.FromMinutes(2));
@@ -97,10 +97,9 @@ public static class StreamingBench
     internal static Dictionary<string, string> LlamaSharp(string modelPath, int threads) => new()
     {
         ["Llm__Provider"] = "LlamaSharp",
-        ["Llm__ModelPath"] = modelPath,
-        ["Llm__Threads"] = threads.ToString(CultureInfo.InvariantCulture),
-        ["Llm__ContextSize"] = ContextSize.ToString(CultureInfo.InvariantCulture),
-        ["Llm__MaxOutputTokens"] = MaxOutputTokens.ToString(CultureInfo.InvariantCulture),
+        ["Llm__LlamaSharp__ModelPath"] = modelPath,
+        ["Llm__LlamaSharp__Threads"] = threads.ToString(CultureInfo.InvariantCulture),
+        ["Llm__LlamaSharp__ContextSize"] = ContextSize.ToString(CultureInfo.InvariantCulture),
     };
 
     internal static string Tokens(List<Run> runs) => Stats.Of(runs.Select(r => (double)r.Tokens)).Format("0");

@@ -267,7 +267,7 @@ async function api(req, res, path) {
     if (assistant.status === 'failed') {
       res.end(`event: error\ndata: ${JSON.stringify({ title: 'Model failed', status: 502, detail: 'The model stopped responding.' })}\n\n`);
     } else {
-      res.end(`event: done\ndata: ${JSON.stringify({ ...assistant, usage: { inputTokens: 12, outputTokens: 80 } })}\n\n`);
+      res.end(`event: done\ndata: ${JSON.stringify({ ...assistant, usage: { inputTokens: 12, outputTokens: 80 }, conversation: summary(c) })}\n\n`);
     }
     return;
   }

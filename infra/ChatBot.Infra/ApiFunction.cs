@@ -259,36 +259,36 @@ public sealed record ApiModelBackend
         var environment = new Dictionary<string, string>
         {
             ["Llm__Provider"] = "Bedrock",
-            ["Llm__ModelId"] = models[0].ModelId,
-            ["Llm__Region"] = region,
+            ["Llm__Bedrock__ModelId"] = models[0].ModelId,
+            ["Llm__Bedrock__Region"] = region,
         };
         for (var i = 0; i < models.Count; i++)
         {
-            environment[$"Llm__Models__{i}"] = models[i].ModelId;
+            environment[$"Llm__Bedrock__Models__{i}"] = models[i].ModelId;
         }
 
         return new() { Environment = environment, Bedrock = models };
     }
 
-    /// <summary>Option A: llama-server's OpenAI-compatible API, inside the VPC.</summary>
+    /// <summary>llm=fargate: llama-server's OpenAI-compatible API, inside the VPC.</summary>
     public static ApiModelBackend ForLlamaServer(LlamaServer server, SelfHostedModel model) => new()
     {
         Environment = new Dictionary<string, string>
         {
             ["Llm__Provider"] = "OpenAI",
-            ["Llm__Endpoint"] = server.Endpoint,
-            ["Llm__ModelId"] = model.Name,
+            ["Llm__OpenAI__Endpoint"] = server.Endpoint,
+            ["Llm__OpenAI__ModelId"] = model.Name,
         },
     };
 
-    /// <summary>Option B: LLamaSharp in the function, which copies the model from S3 to /tmp on a cold start.</summary>
+    /// <summary>llm=lambda: LLamaSharp in the function, which copies the model from S3 to /tmp on a cold start.</summary>
     public static ApiModelBackend ForInLambdaModel(ModelStore store, int memorySizeMb, int ephemeralStorageMb) => new()
     {
         Environment = new Dictionary<string, string>
         {
             ["Llm__Provider"] = "LlamaSharp",
-            ["Llm__ModelS3Uri"] = store.Location.Uri,
-            ["Llm__ModelPath"] = ModelPath,
+            ["Llm__LlamaSharp__ModelS3Uri"] = store.Location.Uri,
+            ["Llm__LlamaSharp__ModelPath"] = ModelPath,
         },
         ModelObjectArn = store.ObjectArn,
         MemorySizeMb = memorySizeMb,

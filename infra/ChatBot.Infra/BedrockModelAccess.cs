@@ -27,7 +27,7 @@ public sealed partial record BedrockModelAccess
         ["global"] = [],
     };
 
-    /// <summary>The id the app sends to Bedrock (<c>Llm:ModelId</c>).</summary>
+    /// <summary>The id the app sends to Bedrock (<c>Llm:Bedrock:ModelId</c>).</summary>
     public required string ModelId { get; init; }
 
     /// <summary>The foundation model behind the id (the id itself unless it is an inference profile).</summary>

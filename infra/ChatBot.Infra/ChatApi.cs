@@ -22,12 +22,12 @@ public sealed class ChatApiProps
 /// The regional REST API in front of the function. Routes: <c>GET /api/health</c> (public) and <c>ANY /api/{proxy+}</c>
 /// behind a Cognito authorizer that verifies the access token and requires the <c>openid</c> scope. API Gateway
 /// forwards the verified claims in the request context, which the Lambda Web Adapter hands to the app as the
-/// <c>x-amzn-request-context</c> header (see docs/decisions/0005-identity-from-api-gateway.md).
+/// <c>x-amzn-request-context</c> header (see docs/decisions/0002-identity-from-api-gateway.md).
 /// Every integration streams (REST API response streaming), so tokens reach the browser as they are generated.
 /// <para>
 /// Only CloudFront gets through: every method requires an API key that only CloudFront sends (an origin custom header,
 /// <see cref="OriginKey"/>), so a direct call to the execute-api URL, which would skip CloudFront's security headers and
-/// any web ACL, is a 403 before the authorizer or the function runs (docs/decisions/0009-api-reachable-only-through-cloudfront.md).
+/// any web ACL, is a 403 before the authorizer or the function runs (docs/decisions/0004-api-reachable-only-through-cloudfront.md).
 /// </para>
 /// </summary>
 public sealed class ChatApi : Construct

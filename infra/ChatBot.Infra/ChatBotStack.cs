@@ -67,7 +67,7 @@ public sealed class ChatBotStack : Stack
             ThreatProtection = settings.ThreatProtection,
         });
 
-        // The model the API talks to: Bedrock, llama-server on Fargate (option A) or a GGUF inside the function (option B).
+        // The model the API talks to: Bedrock, llama-server on Fargate (llm=fargate) or a GGUF inside the function (llm=lambda).
         var backend = settings.Llm switch
         {
             LlmBackend.Fargate => ApiModelBackend.ForLlamaServer(AddLlamaServer(settings, removal), settings.SelfHostedModel!),

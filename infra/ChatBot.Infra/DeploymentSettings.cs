@@ -20,10 +20,10 @@ public enum LlmBackend
     /// <summary>Amazon Bedrock, billed per token.</summary>
     Bedrock,
 
-    /// <summary>Option A: llama.cpp's llama-server on ECS Fargate, reached through Cloud Map (see LlamaServer).</summary>
+    /// <summary>llama.cpp's llama-server on ECS Fargate, reached through Cloud Map (see LlamaServer).</summary>
     Fargate,
 
-    /// <summary>Option B: a GGUF model run inside the API function by LLamaSharp, read from S3 (see ModelStore).</summary>
+    /// <summary>A GGUF model run inside the API function by LLamaSharp, read from S3 (see ModelStore).</summary>
     Lambda,
 }
 
@@ -56,7 +56,7 @@ public sealed record DeploymentSettings
     public const int DefaultFargateMinTasks = 1;
     public const int DefaultFargateMaxTasks = 3;
 
-    /// <summary>Lambda gives one vCPU per 1,769 MB: 7,076 MB is exactly four (see docs/decisions/0008).</summary>
+    /// <summary>Lambda gives one vCPU per 1,769 MB: 7,076 MB is exactly four (see docs/decisions/0003).</summary>
     public const int DefaultLambdaMemoryMb = 7076;
     public const int DefaultLambdaStorageMb = 4096;
 

@@ -30,7 +30,7 @@ public sealed class LlamaServerProps
 /// without a NAT gateway; its security group admits only the API function, on 8080, and lets out only HTTPS. The API
 /// finds the tasks through Cloud Map (<c>llm.&lt;namespace&gt;</c>, A records), which lists a task only once its container
 /// health check passes, that is once the model is loaded. Why public IPs and Cloud Map rather than endpoints and an
-/// internal load balancer: docs/decisions/0008-self-hosted-llm-on-aws.md.
+/// internal load balancer: docs/decisions/0003-self-hosted-llm-on-aws.md.
 /// </para>
 /// </summary>
 public sealed class LlamaServer : Construct
@@ -158,7 +158,7 @@ public sealed class LlamaServer : Construct
     public FargateTaskDefinition TaskDefinition { get; }
     public FargateService Service { get; }
 
-    /// <summary>The OpenAI-compatible base URL the API calls (<c>Llm:Endpoint</c>).</summary>
+    /// <summary>The OpenAI-compatible base URL the API calls (<c>Llm:OpenAI:Endpoint</c>).</summary>
     public string Endpoint { get; }
 
     /// <summary>

@@ -103,7 +103,7 @@ public sealed class ModelStore : Construct
         });
     }
 
-    /// <summary>Where the model is; the API function gets it as <c>Llm:ModelS3Uri</c>.</summary>
+    /// <summary>Where the model is; the API function gets it as <c>Llm:LlamaSharp:ModelS3Uri</c>.</summary>
     public S3ObjectLocation Location { get; }
 
     /// <summary>The ARN of that one object: the only thing the API function may read from S3.</summary>

@@ -22,7 +22,7 @@ public sealed class NetworkProps
 
     /// <summary>
     /// llm=fargate: public subnets for the llama.cpp tasks, which pull their image from ghcr.io and their model from the
-    /// internet through a public IP instead of a NAT gateway (see docs/decisions/0008).
+    /// internet through a public IP instead of a NAT gateway (see docs/decisions/0003).
     /// </summary>
     public required bool PublicSubnets { get; init; }
 }

@@ -24,7 +24,7 @@ public sealed partial record SelfHostedModel
     /// <summary>The file name, such as <c>qwen2.5-0.5b-instruct-q4_k_m.gguf</c>.</summary>
     public required string FileName { get; init; }
 
-    /// <summary>The name the API asks for (<c>Llm:ModelId</c>) and llama-server answers to: the file name without <c>.gguf</c>.</summary>
+    /// <summary>The name the API asks for (<c>Llm:OpenAI:ModelId</c>) and llama-server answers to: the file name without <c>.gguf</c>.</summary>
     public string Name => FileName[..^".gguf".Length];
 
     public static bool TryParse(string value, out SelfHostedModel model)

@@ -2,7 +2,6 @@ using ChatBot.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace ChatBot.Cache.Redis;
@@ -22,27 +21,19 @@ public static class RedisServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<RedisContextCache>();
         services.AddSingleton<IContextCache>(provider => provider.GetRequiredService<RedisContextCache>());
-        services.AddHostedService<RedisConnectionWarmup>();
-        return services;
-    }
 
-    /// <summary>
-    /// Starts connecting while the app starts (on Lambda: during init), so the first turns are not misses for want of a
-    /// connection, without holding up the start: the connection comes up while the app binds its port and answers its
-    /// readiness check. With <see cref="RedisCacheOptions.ConnectAtStartup"/> off, the cache (and its connection) waits for its first use.
-    /// </summary>
-    private sealed class RedisConnectionWarmup(IOptions<RedisCacheOptions> options, IServiceProvider services) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
+        // Starts connecting while the app starts (on Lambda: during init), so the first turns are not misses for want of a
+        // connection, without holding up the start: the connection comes up while the app binds its port and answers its
+        // readiness check. With ConnectAtStartup off, the cache (and its connection) waits for its first use.
+        services.RunAtStartup((provider, cancellationToken) =>
         {
-            if (options.Value.ConnectAtStartup)
+            if (provider.GetRequiredService<IOptions<RedisCacheOptions>>().Value.ConnectAtStartup)
             {
-                _ = Task.Run(() => services.GetRequiredService<RedisContextCache>().WhenConnectedAsync(CancellationToken.None), CancellationToken.None);
+                _ = Task.Run(() => provider.GetRequiredService<RedisContextCache>().WhenConnectedAsync(CancellationToken.None), CancellationToken.None);
             }
 
             return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        });
+        return services;
     }
 }

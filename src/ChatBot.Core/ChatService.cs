@@ -13,11 +13,11 @@ public sealed partial class ChatService(
     IConversationStore store,
     IContextCache cache,
     IChatClient chatClient,
-    IOptions<ChatOptions> options,
+    IOptions<ChatServiceOptions> options,
     TimeProvider time,
     ILogger<ChatService> logger)
 {
-    private readonly ChatOptions _options = options.Value;
+    private readonly ChatServiceOptions _options = options.Value;
 
     public Task<Conversation> CreateConversationAsync(string userId, string? title, CancellationToken cancellationToken) =>
         CreateConversationAsync(userId, title, modelId: null, instructions: null, cancellationToken);
@@ -83,7 +83,7 @@ public sealed partial class ChatService(
             case AddMessageOutcome.Added:
                 return new TurnStart.Started(new ChatTurn(this, userId, context, added.UserMessage, prompt, lease, new TurnPlan(model, ReplacesAnswer: false)));
             case AddMessageOutcome.Repeated when added.Answer is { } answer:
-                return new TurnStart.Replayed(added.UserMessage, answer);
+                return new TurnStart.Replayed(added.UserMessage, answer, context.Conversation);
             case AddMessageOutcome.Repeated:
                 throw new TurnInProgressException(
                     $"The message with clientMessageId '{clientMessageId}' is still being answered. Wait for that answer instead of sending it again.");
@@ -251,7 +251,7 @@ public sealed partial class ChatService(
             await cache.AppendAsync(userId, conversation, [userMessage, answer], CancellationToken.None);
         }
 
-        yield return failure is null ? new TurnUpdate.Completed(answer) : new TurnUpdate.Failed(answer, failure);
+        yield return failure is null ? new TurnUpdate.Completed(answer, conversation) : new TurnUpdate.Failed(answer, failure);
     }
 
     private TurnLease NewLease(DateTimeOffset now) => new(Ids.New(now), now, now + _options.TurnLeaseDuration);
@@ -290,7 +290,7 @@ public sealed partial class ChatService(
         return prompt;
     }
 
-    private Microsoft.Extensions.AI.ChatOptions BuildChatOptions(ModelInfo model) => new()
+    private ChatOptions BuildChatOptions(ModelInfo model) => new()
     {
         ModelId = model.Id,
         MaxOutputTokens = _options.MaxOutputTokens,

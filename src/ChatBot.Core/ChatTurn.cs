@@ -11,7 +11,7 @@ public abstract record TurnStart
     public sealed record NotFound : TurnStart;
 
     /// <summary>The clientMessageId was seen before and its answer is stored: nothing new happens.</summary>
-    public sealed record Replayed(ConversationMessage UserMessage, ConversationMessage Answer) : TurnStart;
+    public sealed record Replayed(ConversationMessage UserMessage, ConversationMessage Answer, Conversation Conversation) : TurnStart;
 
     /// <summary>The user message is stored; the answer is produced by enumerating <see cref="ChatTurn.StreamAsync"/>.</summary>
     public sealed record Started(ChatTurn Turn) : TurnStart;
@@ -26,8 +26,11 @@ public abstract record TurnUpdate
 
     public sealed record Delta(string Text) : TurnUpdate;
 
-    /// <summary>The answer is stored: complete, or stopped when the caller cancelled.</summary>
-    public sealed record Completed(ConversationMessage Answer) : TurnUpdate;
+    /// <summary>
+    /// The answer is stored: complete, or stopped when the caller cancelled. <see cref="Conversation"/> is the conversation as
+    /// the turn stored it: its activity time and, for a first turn, the title made from the first message.
+    /// </summary>
+    public sealed record Completed(ConversationMessage Answer, Conversation Conversation) : TurnUpdate;
 
     /// <summary>
     /// The model failed part-way and the partial answer is stored with status failed; or, with <see cref="ConversationDeletedException"/>,

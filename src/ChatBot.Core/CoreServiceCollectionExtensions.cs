@@ -9,8 +9,8 @@ public static class CoreServiceCollectionExtensions
     /// <summary>ChatService and its options. Storage, cache and model backends are registered by their own adapters.</summary>
     public static IHostApplicationBuilder AddChatBotCore(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ChatOptions>()
-            .Bind(builder.Configuration.GetSection(ChatOptions.SectionName))
+        builder.Services.AddOptions<ChatServiceOptions>()
+            .Bind(builder.Configuration.GetSection(ChatServiceOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddOptions<ContextCacheOptions>()

@@ -41,7 +41,7 @@ public sealed class NotTheLastQuestionException(string message) : Exception(mess
 public sealed class PromptTooLongException(int neededTokens, int availableTokens)
     : Exception(
         $"The newest message and the system prompt need {neededTokens} tokens, but only {availableTokens} fit in the model's " +
-        "context window after reserving room for the answer. Send a shorter message, or raise Llm:ContextSize.")
+        "context window after reserving room for the answer. Send a shorter message, or raise Llm:LlamaSharp:ContextSize.")
 {
     public int NeededTokens { get; } = neededTokens;
 

@@ -10,5 +10,5 @@ namespace ChatBot.Core;
 public interface IPromptFitCheck
 {
     /// <summary>Throws <see cref="PromptTooLongException"/> when the newest message and the system prompt alone do not fit.</summary>
-    ValueTask EnsureFitsAsync(IEnumerable<ChatMessage> messages, Microsoft.Extensions.AI.ChatOptions? options, CancellationToken cancellationToken);
+    ValueTask EnsureFitsAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken);
 }

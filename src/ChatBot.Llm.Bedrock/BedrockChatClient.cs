@@ -3,7 +3,6 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Amazon.Runtime;
 using ChatBot.Core;
-using ChatOptions = Microsoft.Extensions.AI.ChatOptions;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -35,7 +34,7 @@ public sealed partial class BedrockChatClient : IChatClient
         _options = options.Value;
         _time = time;
         _logger = logger;
-        _region = _options.Region ?? throw new InvalidOperationException("Llm:Region is required for Llm:Provider=Bedrock.");
+        _region = _options.Region ?? throw new InvalidOperationException("Llm:Bedrock:Region is required for Llm:Provider=Bedrock.");
         var endpoint = _options.ResolveEndpoint();
         _endpoint = endpoint.AbsoluteUri.EndsWith('/') ? endpoint : new Uri(endpoint.AbsoluteUri + "/");
         _metadata = new ChatClientMetadata("aws.bedrock", _endpoint, _options.ModelId);

@@ -83,7 +83,7 @@ internal static class BedrockErrors
             case "RESOURCENOTFOUNDEXCEPTION":
                 // An operator must fix the configuration, so this is answered like access denied (503), not blamed on the user.
                 return new(ModelErrorKind.AccessDenied, type,
-                    $"Amazon Bedrock has no model '{modelId}' in {region}: {reason} Check Llm:ModelId against the model ids listed in the Bedrock console for that region.",
+                    $"Amazon Bedrock has no model '{modelId}' in {region}: {reason} Check Llm:Bedrock:ModelId against the model ids listed in the Bedrock console for that region.",
                     Retryable: false);
 
             case "VALIDATIONEXCEPTION":
@@ -92,7 +92,7 @@ internal static class BedrockErrors
                     // Also a configuration error, not the user's input: answered as 503 so an operator looks at it.
                     return new(ModelErrorKind.AccessDenied, type,
                         $"Model '{modelId}' cannot be called on demand in {region}; it must be called through an inference profile. " +
-                        $"Set Llm:ModelId to an inference profile id such as '{SuggestProfile(modelId, region)}' (Bedrock console, Cross-region inference). Bedrock said: {reason}",
+                        $"Set Llm:Bedrock:ModelId to an inference profile id such as '{SuggestProfile(modelId, region)}' (Bedrock console, Cross-region inference). Bedrock said: {reason}",
                         Retryable: false);
                 }
 

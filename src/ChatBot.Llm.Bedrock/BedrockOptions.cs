@@ -1,9 +1,10 @@
 namespace ChatBot.Llm.Bedrock;
 
-/// <summary>How ChatBot calls Amazon Bedrock, bound from the <c>Llm</c> configuration section when <c>Llm:Provider=Bedrock</c>.</summary>
+/// <summary>How ChatBot calls Amazon Bedrock, bound from <c>Llm:Bedrock</c> when <c>Llm:Provider=Bedrock</c>.</summary>
 public sealed class BedrockOptions
 {
-    public const string SectionName = "Llm";
+    /// <summary>The subsection of <c>Llm</c> these options are bound from.</summary>
+    public const string SectionName = "Bedrock";
 
     /// <summary>
     /// A Bedrock model id or inference profile id, such as <c>openai.gpt-oss-20b-1:0</c> or

@@ -12,21 +12,21 @@ internal sealed partial class BedrockOptionsValidator : IValidateOptions<Bedrock
 
         if (string.IsNullOrWhiteSpace(options.ModelId) || options.ModelId.Any(char.IsWhiteSpace))
         {
-            failures.Add("Llm:ModelId must be a Bedrock model id or inference profile id, such as 'openai.gpt-oss-20b-1:0' or 'us.meta.llama3-3-70b-instruct-v1:0'.");
+            failures.Add("Llm:Bedrock:ModelId must be a Bedrock model id or inference profile id, such as 'openai.gpt-oss-20b-1:0' or 'us.meta.llama3-3-70b-instruct-v1:0'.");
         }
 
         foreach (var model in options.Models.Where(m => string.IsNullOrWhiteSpace(m) || m.Any(char.IsWhiteSpace)))
         {
-            failures.Add($"Llm:Models has '{model}', which is not a Bedrock model id or inference profile id, such as 'openai.gpt-oss-120b-1:0'.");
+            failures.Add($"Llm:Bedrock:Models has '{model}', which is not a Bedrock model id or inference profile id, such as 'openai.gpt-oss-120b-1:0'.");
         }
 
         if (string.IsNullOrWhiteSpace(options.Region))
         {
-            failures.Add("Llm:Region is required for Llm:Provider=Bedrock. Set it (for example Llm__Region=us-east-1) or set AWS_REGION.");
+            failures.Add("Llm:Bedrock:Region is required for Llm:Provider=Bedrock. Set it (for example Llm__Bedrock__Region=us-east-1) or set AWS_REGION.");
         }
         else if (!RegionPattern().IsMatch(options.Region))
         {
-            failures.Add($"Llm:Region '{options.Region}' is not an AWS region name such as 'us-east-1'.");
+            failures.Add($"Llm:Bedrock:Region '{options.Region}' is not an AWS region name such as 'us-east-1'.");
         }
 
         if (options.Endpoint is { } endpoint)
@@ -34,32 +34,32 @@ internal sealed partial class BedrockOptionsValidator : IValidateOptions<Bedrock
             // The session token travels in a header, so it must not cross the network in clear text.
             if (!endpoint.IsAbsoluteUri || !(endpoint.Scheme == Uri.UriSchemeHttps || (endpoint.Scheme == Uri.UriSchemeHttp && endpoint.IsLoopback)))
             {
-                failures.Add($"Llm:Endpoint '{endpoint}' must be an absolute https:// URL (http:// is allowed only for a loopback test server).");
+                failures.Add($"Llm:Bedrock:Endpoint '{endpoint}' must be an absolute https:// URL (http:// is allowed only for a loopback test server).");
             }
             else if (!string.IsNullOrEmpty(endpoint.Query) || !string.IsNullOrEmpty(endpoint.Fragment))
             {
-                failures.Add($"Llm:Endpoint '{endpoint}' must not have a query or fragment.");
+                failures.Add($"Llm:Bedrock:Endpoint '{endpoint}' must not have a query or fragment.");
             }
         }
 
         if (options.ResponseTimeout <= TimeSpan.Zero)
         {
-            failures.Add("Llm:ResponseTimeout must be positive, such as '00:01:00'.");
+            failures.Add("Llm:Bedrock:ResponseTimeout must be positive, such as '00:01:00'.");
         }
 
         if (options.RetryBudget < TimeSpan.Zero)
         {
-            failures.Add("Llm:RetryBudget must be zero (no retries) or positive, such as '00:00:10'.");
+            failures.Add("Llm:Bedrock:RetryBudget must be zero (no retries) or positive, such as '00:00:10'.");
         }
 
         if (options.RetryBaseDelay <= TimeSpan.Zero)
         {
-            failures.Add("Llm:RetryBaseDelay must be positive, such as '00:00:00.400'.");
+            failures.Add("Llm:Bedrock:RetryBaseDelay must be positive, such as '00:00:00.400'.");
         }
 
         if (options.MaxRetries is < 0 or > 10)
         {
-            failures.Add("Llm:MaxRetries must be between 0 and 10.");
+            failures.Add("Llm:Bedrock:MaxRetries must be between 0 and 10.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

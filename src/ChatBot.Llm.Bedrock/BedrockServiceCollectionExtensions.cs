@@ -17,14 +17,14 @@ public static class BedrockServiceCollectionExtensions
 
     /// <summary>
     /// Registers <see cref="BedrockChatClient"/> as the <see cref="IChatClient"/> (<c>Llm:Provider=Bedrock</c>), with options
-    /// bound from <paramref name="llmSection"/> and validated at startup. Credentials come from the AWS SDK's default chain
+    /// bound from <c>Bedrock</c> under <paramref name="llmSection"/> and validated at startup. Credentials come from the AWS SDK's default chain
     /// unless an <see cref="AWSCredentials"/> is registered first. Returns the builder so the host can add
     /// <c>UseLogging()</c> and <c>UseOpenTelemetry()</c>.
     /// </summary>
     public static ChatClientBuilder AddBedrockChatClient(this IServiceCollection services, IConfiguration llmSection)
     {
         services.AddOptions<BedrockOptions>()
-            .Bind(llmSection)
+            .Bind(llmSection.GetSection(BedrockOptions.SectionName))
             .PostConfigure(options =>
             {
                 if (string.IsNullOrWhiteSpace(options.Region))

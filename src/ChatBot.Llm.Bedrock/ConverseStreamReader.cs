@@ -44,7 +44,7 @@ internal sealed class ConverseStreamReader : IAsyncDisposable
         {
             throw new BedrockFailureException(new BedrockFailure(
                 ModelErrorKind.Failed, "UnexpectedContentType",
-                $"Amazon Bedrock answered ConverseStream with '{mediaType ?? "no content type"}' instead of an event stream; check Llm:Endpoint.",
+                $"Amazon Bedrock answered ConverseStream with '{mediaType ?? "no content type"}' instead of an event stream; check Llm:Bedrock:Endpoint.",
                 Retryable: false));
         }
 

@@ -46,7 +46,7 @@ public sealed partial class LlamaModel : IDisposable
         catch (LoadWeightsFailedException e)
         {
             throw new ChatBot.Core.StartupException(
-                $"Llm:ModelPath is '{path}', which llama.cpp could not load. Point it at a GGUF model of an architecture llama.cpp supports, or remove it to download the default model.", e);
+                $"Llm:LlamaSharp:ModelPath is '{path}', which llama.cpp could not load. Point it at a GGUF model of an architecture llama.cpp supports, or remove it to download the default model.", e);
         }
 
         var template = FindUsableTemplate(weights);

@@ -9,7 +9,6 @@ using LLama.Sampling;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using ChatOptions = Microsoft.Extensions.AI.ChatOptions;
 
 namespace ChatBot.Llm.LlamaSharp;
 
@@ -19,7 +18,7 @@ namespace ChatBot.Llm.LlamaSharp;
 // cache), created for the request and freed after it, so no conversation can leak into another. LLamaSharp already
 // runs one decode step at a time process-wide (a global lock around llama_decode), so concurrent requests interleave
 // token by token: both answers stream, each at part speed, instead of the second waiting for the first to finish.
-// A semaphore caps how many contexts exist at once (Llm:MaxConcurrentRequests), because each one costs a KV cache.
+// A semaphore caps how many contexts exist at once (Llm:LlamaSharp:MaxConcurrentRequests), because each one costs a KV cache.
 public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
 {
     private readonly LlamaModelLoader _loader;
@@ -126,7 +125,8 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
     private (LlamaModel Model, int ContextSize, int MaxOutputTokens) Budget(LlamaModel model, ChatOptions? options)
     {
         var contextSize = Math.Min(_options.ContextSize, model.TrainedContextSize);
-        var maxOutputTokens = options?.MaxOutputTokens ?? _options.MaxOutputTokens;
+        // The app always sets the answer budget (Chat:MaxOutputTokens); a caller that doesn't gets a quarter of the window.
+        var maxOutputTokens = options?.MaxOutputTokens ?? Math.Min(1024, contextSize / 4);
         if (maxOutputTokens < 1 || maxOutputTokens >= contextSize)
             throw new ArgumentOutOfRangeException(nameof(options), maxOutputTokens, $"MaxOutputTokens must be between 1 and {contextSize - 1}, the context size less one.");
         return (model, contextSize, maxOutputTokens);

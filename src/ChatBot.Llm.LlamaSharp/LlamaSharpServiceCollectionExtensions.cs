@@ -1,25 +1,28 @@
-using ChatBot.Llm.LlamaSharp;
+using ChatBot.Core;
 using ChatBot.Llm.LlamaSharp.Download;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Microsoft.Extensions.DependencyInjection;
+namespace ChatBot.Llm.LlamaSharp;
 
 public static class LlamaSharpServiceCollectionExtensions
 {
-    // Registers the embedded llama.cpp model as the app's IChatClient, configured from llmSection (normally "Llm").
-    // Returns the ChatClientBuilder so the host composes the pipeline: .UseLogging().UseOpenTelemetry().
-    //
-    // The model is found (downloaded on first run, or copied from S3 with Llm:ModelS3Uri) and loaded while the host
-    // starts, not on the first request:
-    // a first chat turn that silently waits minutes for a download looks broken, a progress bar at startup does not,
-    // and a missing or broken model stops the app at once with a clear message.
+    /// <summary>
+    /// Registers the embedded llama.cpp model as the app's <see cref="IChatClient"/> (<c>Llm:Provider=LlamaSharp</c>), with
+    /// options bound from <c>LlamaSharp</c> under <paramref name="llmSection"/> and validated at startup. Returns the builder
+    /// so the host can add <c>UseLogging()</c> and <c>UseOpenTelemetry()</c>.
+    /// </summary>
+    /// <remarks>
+    /// The model is found (downloaded on first run, or copied from S3 with <c>Llm:LlamaSharp:ModelS3Uri</c>) and loaded
+    /// while the host starts, not on the first request: a first chat turn that silently waits minutes for a download looks
+    /// broken, a progress bar at startup does not, and a missing or broken model stops the app at once with a clear message.
+    /// </remarks>
     public static ChatClientBuilder AddLlamaSharpChatClient(this IServiceCollection services, IConfiguration llmSection)
     {
-        services.AddOptions<LlamaSharpOptions>().Bind(llmSection).ValidateOnStart();
+        services.AddOptions<LlamaSharpOptions>().Bind(llmSection.GetSection(LlamaSharpOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<LlamaSharpOptions>, LlamaSharpOptionsValidator>();
 
         // A model is hundreds of megabytes: HttpClient's default 100 s timeout would kill the download, and
@@ -34,7 +37,7 @@ public static class LlamaSharpServiceCollectionExtensions
             var resolver = sp.GetRequiredService<ModelFileResolver>();
             return new LlamaModelLoader(OfferedModels(options, resolver), sp.GetRequiredService<ILoggerFactory>());
         });
-        services.AddHostedService<LlamaModelWarmup>();
+        services.RunAtStartup((sp, cancellationToken) => sp.GetRequiredService<LlamaModelLoader>().GetModelAsync(cancellationToken));
 
         return services.AddChatClient(sp => new LlamaSharpChatClient(
             sp.GetRequiredService<LlamaModelLoader>(),
@@ -42,7 +45,7 @@ public static class LlamaSharpServiceCollectionExtensions
             sp.GetRequiredService<ILogger<LlamaSharpChatClient>>()));
     }
 
-    // The configured model first (the default), then every other *.gguf in Llm:ModelsDirectory, by name.
+    // The configured model first (the default), then every other *.gguf in Llm:LlamaSharp:ModelsDirectory, by name.
     private static List<KeyValuePair<string, Func<CancellationToken, Task<string>>>> OfferedModels(LlamaSharpOptions options, ModelFileResolver resolver)
     {
         var models = new List<KeyValuePair<string, Func<CancellationToken, Task<string>>>>
@@ -59,12 +62,5 @@ public static class LlamaSharpServiceCollectionExtensions
             }
         }
         return models;
-    }
-
-    private sealed class LlamaModelWarmup(LlamaModelLoader loader) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken) => loader.GetModelAsync(cancellationToken);
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -3,12 +3,13 @@ using Microsoft.Extensions.Options;
 namespace ChatBot.Llm.OpenAI;
 
 /// <summary>
-/// How ChatBot reaches an OpenAI-compatible server (llama.cpp <c>llama-server</c>, vLLM, Ollama), bound from the <c>Llm</c>
-/// configuration section when <c>Llm:Provider=OpenAI</c>.
+/// How ChatBot reaches an OpenAI-compatible server (llama.cpp <c>llama-server</c>, vLLM, Ollama), bound from
+/// <c>Llm:OpenAI</c> when <c>Llm:Provider=OpenAI</c>.
 /// </summary>
 public sealed class OpenAICompatibleOptions
 {
-    public const string SectionName = "Llm";
+    /// <summary>The subsection of <c>Llm</c> these options are bound from.</summary>
+    public const string SectionName = "OpenAI";
 
     /// <summary>The API base, usually ending in <c>/v1</c>, such as <c>http://llama.internal:8080/v1</c>.</summary>
     public Uri? Endpoint { get; set; }
@@ -34,22 +35,22 @@ internal sealed class OpenAICompatibleOptionsValidator : IValidateOptions<OpenAI
         var failures = new List<string>();
         if (options.Endpoint is not { IsAbsoluteUri: true } endpoint || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps))
         {
-            failures.Add("Llm:Endpoint is required for Llm:Provider=OpenAI: the server's API base URL, such as 'http://127.0.0.1:8080/v1'.");
+            failures.Add("Llm:OpenAI:Endpoint is required for Llm:Provider=OpenAI: the server's API base URL, such as 'http://127.0.0.1:8080/v1'.");
         }
 
         if (string.IsNullOrWhiteSpace(options.ModelId))
         {
-            failures.Add("Llm:ModelId is required for Llm:Provider=OpenAI: the model name the server expects (any name works for llama-server).");
+            failures.Add("Llm:OpenAI:ModelId is required for Llm:Provider=OpenAI: the model name the server expects (any name works for llama-server).");
         }
 
         if (options.MaxRetries is < 0 or > 10)
         {
-            failures.Add("Llm:MaxRetries must be between 0 and 10.");
+            failures.Add("Llm:OpenAI:MaxRetries must be between 0 and 10.");
         }
 
         if (options.NetworkTimeout <= TimeSpan.Zero)
         {
-            failures.Add("Llm:NetworkTimeout must be positive, such as '00:05:00'.");
+            failures.Add("Llm:OpenAI:NetworkTimeout must be positive, such as '00:05:00'.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

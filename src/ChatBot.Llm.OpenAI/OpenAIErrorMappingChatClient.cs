@@ -5,7 +5,6 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using ChatBot.Core;
 using Microsoft.Extensions.AI;
-using ChatOptions = Microsoft.Extensions.AI.ChatOptions;
 
 namespace ChatBot.Llm.OpenAI;
 
@@ -69,7 +68,7 @@ internal sealed class OpenAIErrorMappingChatClient(IChatClient innerClient, Uri 
             DefaultRetryAfter,
             exception),
         OperationCanceledException => new ModelException(
-            ModelErrorKind.Unavailable, $"The model server at {endpoint} did not answer in time (Llm:NetworkTimeout).", DefaultRetryAfter, exception),
+            ModelErrorKind.Unavailable, $"The model server at {endpoint} did not answer in time (Llm:OpenAI:NetworkTimeout).", DefaultRetryAfter, exception),
         _ => null,
     };
 
@@ -84,12 +83,12 @@ internal sealed class OpenAIErrorMappingChatClient(IChatClient innerClient, Uri 
                 ModelErrorKind.Throttled, $"The model server at {endpoint} is busy (HTTP 429): {reason}", RetryAfter(response) ?? DefaultRetryAfter, exception),
             HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => new ModelException(
                 ModelErrorKind.AccessDenied,
-                $"The model server at {endpoint} refused ChatBot's credentials (HTTP {exception.Status}): {reason} Check Llm:ApiKey.",
+                $"The model server at {endpoint} refused ChatBot's credentials (HTTP {exception.Status}): {reason} Check Llm:OpenAI:ApiKey.",
                 null,
                 exception),
             HttpStatusCode.NotFound => new ModelException(
                 ModelErrorKind.AccessDenied,
-                $"The model server at {endpoint} has no model '{modelId}' or no chat completions API (HTTP 404): {reason} Check Llm:Endpoint (it usually ends in /v1) and Llm:ModelId.",
+                $"The model server at {endpoint} has no model '{modelId}' or no chat completions API (HTTP 404): {reason} Check Llm:OpenAI:Endpoint (it usually ends in /v1) and Llm:OpenAI:ModelId.",
                 null,
                 exception),
             HttpStatusCode.BadRequest or HttpStatusCode.RequestEntityTooLarge or HttpStatusCode.UnprocessableEntity => new ModelException(

@@ -14,12 +14,12 @@ public static class OpenAIServiceCollectionExtensions
 {
     /// <summary>
     /// Registers an OpenAI-compatible server as the <see cref="IChatClient"/> (<c>Llm:Provider=OpenAI</c>), with options bound
-    /// from <paramref name="llmSection"/> and validated at startup. Returns the builder so the host can add
+    /// from <c>OpenAI</c> under <paramref name="llmSection"/> and validated at startup. Returns the builder so the host can add
     /// <c>UseLogging()</c> and <c>UseOpenTelemetry()</c>.
     /// </summary>
     public static ChatClientBuilder AddOpenAICompatibleChatClient(this IServiceCollection services, IConfiguration llmSection)
     {
-        services.AddOptions<OpenAICompatibleOptions>().Bind(llmSection).ValidateOnStart();
+        services.AddOptions<OpenAICompatibleOptions>().Bind(llmSection.GetSection(OpenAICompatibleOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OpenAICompatibleOptions>, OpenAICompatibleOptionsValidator>());
 
         return services.AddChatClient(sp =>

@@ -3,7 +3,6 @@ using ChatBot.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace ChatBot.Storage.DynamoDb;
@@ -27,20 +26,16 @@ public static class DynamoDbServiceCollectionExtensions
         });
         services.AddSingleton<DynamoDbConversationStore>();
         services.AddSingleton<IConversationStore>(provider => provider.GetRequiredService<DynamoDbConversationStore>());
-        services.AddHostedService<DynamoDbTableInitializer>();
+
+        // Creates the table at startup when asked to (local runs), before the app takes requests. Otherwise (on Lambda) the
+        // SDK client is not even built here: the first request builds it, so the start pays nothing for it.
+        services.RunAtStartup((provider, cancellationToken) =>
+        {
+            var options = provider.GetRequiredService<IOptions<DynamoDbStoreOptions>>().Value;
+            return options.CreateTable
+                ? DynamoDbTable.EnsureCreatedAsync(provider.GetRequiredService<IAmazonDynamoDB>(), options.TableName, cancellationToken)
+                : Task.CompletedTask;
+        });
         return services;
-    }
-
-    /// <summary>
-    /// Creates the table at startup when asked to (local runs), before the app takes requests. Otherwise (on Lambda) the
-    /// SDK client is not even built here: the first request builds it, so the start pays nothing for it.
-    /// </summary>
-    private sealed class DynamoDbTableInitializer(IServiceProvider services, IOptions<DynamoDbStoreOptions> options) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken) => options.Value.CreateTable
-            ? DynamoDbTable.EnsureCreatedAsync(services.GetRequiredService<IAmazonDynamoDB>(), options.Value.TableName, cancellationToken)
-            : Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

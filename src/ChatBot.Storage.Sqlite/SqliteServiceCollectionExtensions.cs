@@ -1,7 +1,6 @@
 using ChatBot.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace ChatBot.Storage.Sqlite;
 
@@ -30,14 +29,7 @@ public static class SqliteServiceCollectionExtensions
 
         services.AddSingleton<SqliteConversationStore>();
         services.AddSingleton<IConversationStore>(provider => provider.GetRequiredService<SqliteConversationStore>());
-        services.AddHostedService<SqliteStoreInitializer>();
+        services.RunAtStartup((provider, cancellationToken) => provider.GetRequiredService<SqliteConversationStore>().InitializeAsync(cancellationToken));
         return services;
-    }
-
-    private sealed class SqliteStoreInitializer(SqliteConversationStore store) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken) => store.InitializeAsync(cancellationToken);
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -28,9 +28,17 @@ public class ChatBotApp : WebApplicationFactory<Program>
         _ownsDataDirectory = dataDirectory is null;
         _dataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("chatbot-api-").FullName;
         _settings = TestAppSettings.Local(_dataDirectory);
+        // A null value leaves the setting out, as an unset environment variable would.
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
-            _settings[key] = value;
+            if (value is null)
+            {
+                _settings.Remove(key);
+            }
+            else
+            {
+                _settings[key] = value;
+            }
         }
     }
 

@@ -8,8 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ChatBot.Api.Tests;
 
 /// <summary>
-/// Deployment option B, the model inside the Lambda function: the API starts with Llm:ModelS3Uri, copies the GGUF from
-/// S3 (here s3rver) to Llm:ModelPath (on Lambda /tmp/model.gguf), loads it and answers with it.
+/// llm=lambda, the model inside the Lambda function: the API starts with Llm:LlamaSharp:ModelS3Uri, copies the GGUF from
+/// S3 (here s3rver) to Llm:LlamaSharp:ModelPath (on Lambda /tmp/model.gguf), loads it and answers with it.
 /// </summary>
 public sealed class InLambdaModelTests(S3rverFixture s3) : IClassFixture<S3rverFixture>, IDisposable
 {
@@ -65,9 +65,9 @@ public sealed class InLambdaModelTests(S3rverFixture s3) : IClassFixture<S3rverF
         // The published app, configured only by environment variables and signing with environment credentials, as on Lambda.
         var (exitCode, output) = await StartupGuardTests.RunApiAsync(new Dictionary<string, string>
         {
-            ["Llm__ModelS3Uri"] = $"s3://{S3rverFixture.Bucket}/no-such-model.gguf",
-            ["Llm__ModelS3ServiceUrl"] = s3.ServiceUrl,
-            ["Llm__ModelPath"] = ModelPath,
+            ["Llm__LlamaSharp__ModelS3Uri"] = $"s3://{S3rverFixture.Bucket}/no-such-model.gguf",
+            ["Llm__LlamaSharp__ModelS3ServiceUrl"] = s3.ServiceUrl,
+            ["Llm__LlamaSharp__ModelPath"] = ModelPath,
             ["AWS_ACCESS_KEY_ID"] = "S3RVER",
             ["AWS_SECRET_ACCESS_KEY"] = "S3RVER",
             ["AWS_REGION"] = "us-east-1",
@@ -76,7 +76,7 @@ public sealed class InLambdaModelTests(S3rverFixture s3) : IClassFixture<S3rverF
         Assert.NotEqual(0, exitCode);
         Assert.Contains(
             "ChatBot cannot start: The model s3://models/no-such-model.gguf does not exist (S3 answered 404 NoSuchKey or NoSuchBucket). " +
-            "Check Llm:ModelS3Uri, or upload the model there.",
+            "Check Llm:LlamaSharp:ModelS3Uri, or upload the model there.",
             output,
             StringComparison.Ordinal);
         Assert.False(File.Exists(ModelPath));
@@ -84,9 +84,9 @@ public sealed class InLambdaModelTests(S3rverFixture s3) : IClassFixture<S3rverF
 
     private Dictionary<string, string?> Settings(string uri) => new()
     {
-        ["Llm:ModelS3Uri"] = uri,
-        ["Llm:ModelS3ServiceUrl"] = s3.ServiceUrl,
-        ["Llm:ModelPath"] = ModelPath,
+        ["Llm:LlamaSharp:ModelS3Uri"] = uri,
+        ["Llm:LlamaSharp:ModelS3ServiceUrl"] = s3.ServiceUrl,
+        ["Llm:LlamaSharp:ModelPath"] = ModelPath,
     };
 
     /// <summary>The app signing its S3 requests with the key pair s3rver accepts.</summary>

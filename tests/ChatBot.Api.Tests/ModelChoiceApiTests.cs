@@ -84,7 +84,7 @@ public sealed class ModelChoiceApiTests : IDisposable
         return (await response.Content.ReadFromJsonAsync<FeatureTurnDto>(ChatBotApp.Json))!;
     }
 
-    private ChatBotApp NewApp() => new(settings: new Dictionary<string, string?> { ["Llm:ModelsDirectory"] = _models });
+    private ChatBotApp NewApp() => new(settings: new Dictionary<string, string?> { ["Llm:LlamaSharp:ModelsDirectory"] = _models });
 }
 
 public sealed record ModelDto(string Id, string DisplayName, string Provider, int? ContextWindow, bool Default);

@@ -52,14 +52,14 @@ public sealed class ProviderFlowTests
     public async Task Turn_ThroughOpenAICompatibleServer_StreamsTokensGeneratedByARealModel()
     {
         await using var server = await FakeOpenAIServer.StartAsync(apiKey: "test-key");
-        using var model = new LlamaSharpChatClient(new LlamaModelLoader(TinyGgufModel.WriteTempFile()), new LlamaSharpOptions { Threads = 1, ContextSize = 512, MaxOutputTokens = 64 });
+        using var model = new LlamaSharpChatClient(new LlamaModelLoader(TinyGgufModel.WriteTempFile()), new LlamaSharpOptions { Threads = 1, ContextSize = 512 });
         server.Generate = (request, cancellationToken) => GenerateAsync(model, request, cancellationToken);
         using var app = new ChatBotApp(settings: new Dictionary<string, string?>
         {
             ["Llm:Provider"] = "OpenAI",
-            ["Llm:Endpoint"] = server.Endpoint.ToString(),
-            ["Llm:ModelId"] = "qwen2.5-0.5b-instruct",
-            ["Llm:ApiKey"] = "test-key",
+            ["Llm:OpenAI:Endpoint"] = server.Endpoint.ToString(),
+            ["Llm:OpenAI:ModelId"] = "qwen2.5-0.5b-instruct",
+            ["Llm:OpenAI:ApiKey"] = "test-key",
         });
         var client = app.ClientFor("alice");
         var conversation = await client.CreateConversationAsync();
@@ -72,18 +72,18 @@ public sealed class ProviderFlowTests
     }
 
     [Fact]
-    public async Task OptionA_WiringToLlamaServerOnFargate_StreamsTheModelsTokens()
+    public async Task FargateWiring_ToLlamaServerByCloudMapName_StreamsTheModelsTokens()
     {
-        // Deployment option A: llama-server in a Fargate task, reached by its Cloud Map name. The stack sets exactly these
+        // llm=fargate: llama-server in a Fargate task, reached by its Cloud Map name. The stack sets exactly these
         // variables: the base ends in /v1 with no trailing slash, any model name will do, and there is no API key.
         await using var server = await FakeOpenAIServer.StartAsync();
-        using var model = new LlamaSharpChatClient(new LlamaModelLoader(TinyGgufModel.WriteTempFile()), new LlamaSharpOptions { Threads = 1, ContextSize = 512, MaxOutputTokens = 64 });
+        using var model = new LlamaSharpChatClient(new LlamaModelLoader(TinyGgufModel.WriteTempFile()), new LlamaSharpOptions { Threads = 1, ContextSize = 512 });
         server.Generate = (request, cancellationToken) => GenerateAsync(model, request, cancellationToken);
         var environment = new Dictionary<string, string>
         {
             ["Llm__Provider"] = "OpenAI",
-            ["Llm__Endpoint"] = $"http://127.0.0.1:{server.Endpoint.Port}/v1",
-            ["Llm__ModelId"] = "qwen2.5-0.5b-instruct-q4_k_m",
+            ["Llm__OpenAI__Endpoint"] = $"http://127.0.0.1:{server.Endpoint.Port}/v1",
+            ["Llm__OpenAI__ModelId"] = "qwen2.5-0.5b-instruct-q4_k_m",
         };
         using var app = new ChatBotApp(settings: environment.ToDictionary(e => e.Key.Replace("__", ":", StringComparison.Ordinal), e => (string?)e.Value));
         var client = app.ClientFor("alice");
@@ -113,11 +113,11 @@ public sealed class ProviderFlowTests
     private sealed class BedrockApp(FakeBedrockServer bedrock) : ChatBotApp(settings: new Dictionary<string, string?>
     {
         ["Llm:Provider"] = "Bedrock",
-        ["Llm:ModelId"] = "us.meta.llama3-3-70b-instruct-v1:0",
-        ["Llm:Region"] = bedrock.Region,
-        ["Llm:Endpoint"] = bedrock.Endpoint.ToString(),
-        ["Llm:RetryBudget"] = "00:00:00.300",
-        ["Llm:RetryBaseDelay"] = "00:00:00.050",
+        ["Llm:Bedrock:ModelId"] = "us.meta.llama3-3-70b-instruct-v1:0",
+        ["Llm:Bedrock:Region"] = bedrock.Region,
+        ["Llm:Bedrock:Endpoint"] = bedrock.Endpoint.ToString(),
+        ["Llm:Bedrock:RetryBudget"] = "00:00:00.300",
+        ["Llm:Bedrock:RetryBaseDelay"] = "00:00:00.050",
     })
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)

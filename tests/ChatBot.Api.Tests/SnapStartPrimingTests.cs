@@ -1,6 +1,8 @@
 using ChatBot.Api.Infrastructure;
+using ChatBot.Core;
+using ChatBot.Storage.Sqlite;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace ChatBot.Api.Tests;
 
@@ -13,14 +15,21 @@ public sealed class SnapStartPrimingTests
     [InlineData(null, false)]
     public async Task ClientsAreBuiltAtStartup_OnlyDuringASnapStartInit(string? initializationType, bool primed)
     {
+        var storesBuilt = 0;
         using var app = new ChatBotApp(new ScriptedChatClient("ok"), new Dictionary<string, string?>
         {
             [SnapStartPriming.InitializationTypeKey] = initializationType,
         });
+        using var started = app.WithWebHostBuilder(web => web.ConfigureTestServices(services =>
+            services.AddSingleton<IConversationStore>(provider =>
+            {
+                Interlocked.Increment(ref storesBuilt);
+                return provider.GetRequiredService<SqliteConversationStore>();
+            })));
 
-        var started = app.Services.GetServices<IHostedService>().Select(service => service.GetType().Name).ToList();
+        _ = started.Services;
 
-        Assert.Equal(primed, started.Contains("BuildClientsBeforeTheSnapshot"));
-        Assert.Equal(System.Net.HttpStatusCode.OK, (await app.CreateClient().GetAsync("/api/health", TestContext.Current.CancellationToken)).StatusCode);
+        Assert.Equal(primed ? 1 : 0, storesBuilt);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await started.CreateClient().GetAsync("/api/health", TestContext.Current.CancellationToken)).StatusCode);
     }
 }

@@ -38,8 +38,8 @@ public sealed class StartupErrorTests
     [Fact]
     public async Task NumberSetting_NotANumber_SaysSo() =>
         Assert.Equal(
-            "ChatBot cannot start: Llm:ContextSize is 'abc', which is not valid. Use a whole number.",
-            await RefusalAsync(new() { ["Llm__ContextSize"] = "abc" }));
+            "ChatBot cannot start: Llm:LlamaSharp:ContextSize is 'abc', which is not valid. Use a whole number.",
+            await RefusalAsync(new() { ["Llm__LlamaSharp__ContextSize"] = "abc" }));
 
     [Fact]
     public async Task DynamoDbTableName_TooShort_GivesDynamoDbsRule()
@@ -61,9 +61,9 @@ public sealed class StartupErrorTests
         await File.WriteAllTextAsync(file, "not a model", TestContext.Current.CancellationToken);
         try
         {
-            var line = await RefusalAsync(new() { ["Llm__ModelPath"] = file });
+            var line = await RefusalAsync(new() { ["Llm__LlamaSharp__ModelPath"] = file });
 
-            Assert.Contains($"Llm:ModelPath is '{file}', which is not a GGUF model", line, StringComparison.Ordinal);
+            Assert.Contains($"Llm:LlamaSharp:ModelPath is '{file}', which is not a GGUF model", line, StringComparison.Ordinal);
         }
         finally
         {
@@ -79,13 +79,13 @@ public sealed class StartupErrorTests
         {
             var line = await RefusalAsync(new()
             {
-                ["Llm__ModelPath"] = "",
-                ["Llm__CacheDirectory"] = cache,
-                ["Llm__DownloadUrl"] = $"http://127.0.0.1:{LocalServerProcess.FreeTcpPort()}/model.gguf",
+                ["Llm__LlamaSharp__ModelPath"] = "",
+                ["Llm__LlamaSharp__CacheDirectory"] = cache,
+                ["Llm__LlamaSharp__DownloadUrl"] = $"http://127.0.0.1:{LocalServerProcess.FreeTcpPort()}/model.gguf",
             });
 
             Assert.Contains("Could not download the model", line, StringComparison.Ordinal);
-            Assert.Contains("Llm:ModelPath", line, StringComparison.Ordinal);
+            Assert.Contains("Llm:LlamaSharp:ModelPath", line, StringComparison.Ordinal);
         }
         finally
         {
@@ -121,7 +121,7 @@ public sealed class StartupErrorTests
         var folder = Directory.CreateTempSubdirectory("chatbot-cwd-").FullName;
         try
         {
-            var start = StartupGuardTests.ApiProcess(new Dictionary<string, string> { ["Llm__ModelPath"] = "models/missing.gguf" }, "--urls", Loopback);
+            var start = StartupGuardTests.ApiProcess(new Dictionary<string, string> { ["Llm__LlamaSharp__ModelPath"] = "models/missing.gguf" }, "--urls", Loopback);
             start.WorkingDirectory = folder;
             using var process = System.Diagnostics.Process.Start(start)!;
             var output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken) +

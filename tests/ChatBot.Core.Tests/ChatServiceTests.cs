@@ -12,8 +12,8 @@ public sealed class ChatServiceTests : IDisposable
 
     public void Dispose() => _cache.Dispose();
 
-    private ChatService CreateService(ScriptedChatClient model, ChatOptions? options = null) =>
-        new(_store, _cache, model, Options.Create(options ?? new ChatOptions()), TimeProvider.System, NullLogger<ChatService>.Instance);
+    private ChatService CreateService(ScriptedChatClient model, ChatServiceOptions? options = null) =>
+        new(_store, _cache, model, Options.Create(options ?? new ChatServiceOptions()), TimeProvider.System, NullLogger<ChatService>.Instance);
 
     private static async Task<List<TurnUpdate>> RunAsync(TurnStart start, CancellationToken cancellationToken = default)
     {
@@ -122,7 +122,7 @@ public sealed class ChatServiceTests : IDisposable
     public async Task SendMessage_SendsSystemPromptHistoryAndNewMessageInOrder()
     {
         var model = new ScriptedChatClient("reply");
-        var chat = CreateService(model, new ChatOptions { SystemPrompt = "Be brief.", HistoryMessages = 2 });
+        var chat = CreateService(model, new ChatServiceOptions { SystemPrompt = "Be brief.", HistoryMessages = 2 });
         var conversation = await chat.CreateConversationAsync(User, null, TestContext.Current.CancellationToken);
         await RunAsync(await chat.StartTurnAsync(User, conversation.Id, "one", null, TestContext.Current.CancellationToken));
         await RunAsync(await chat.StartTurnAsync(User, conversation.Id, "two", null, TestContext.Current.CancellationToken));

@@ -18,7 +18,7 @@ internal sealed class ScriptedChatClient(params string[] pieces) : IChatClient
     public List<IReadOnlyList<ChatMessage>> Calls { get; } = [];
 
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-        IEnumerable<ChatMessage> messages, Microsoft.Extensions.AI.ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         Calls.Add(messages.ToList());
         for (var i = 0; i < pieces.Length; i++)
@@ -42,7 +42,7 @@ internal sealed class ScriptedChatClient(params string[] pieces) : IChatClient
         yield return new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(new UsageDetails { InputTokenCount = 7, OutputTokenCount = pieces.Length })]);
     }
 
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, Microsoft.Extensions.AI.ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
         GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken);
 
     public object? GetService(Type serviceType, object? serviceKey = null) => null;

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace ChatBot.Infra.Tests;
 
-/// <summary>Option A (llm=fargate): llama-server on ECS Fargate, reached by the API function only, through Cloud Map.</summary>
+/// <summary>`llm=fargate`: llama-server on ECS Fargate, reached by the API function only, through Cloud Map.</summary>
 public sealed class FargateLlmTests(SynthFixture fixture)
 {
     [Fact]
@@ -217,8 +217,8 @@ public sealed class FargateLlmTests(SynthFixture fixture)
             Assert.Equal(new Dictionary<string, string>
             {
                 ["Llm__Provider"] = "OpenAI",
-                ["Llm__Endpoint"] = "http://llm.chatbot.internal:8080/v1",
-                ["Llm__ModelId"] = model,
+                ["Llm__OpenAI__Endpoint"] = "http://llm.chatbot.internal:8080/v1",
+                ["Llm__OpenAI__ModelId"] = model,
             }, llm);
         }
 

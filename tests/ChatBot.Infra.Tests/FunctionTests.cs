@@ -51,9 +51,9 @@ public sealed class FunctionTests(SynthFixture fixture)
             ["Logging__Console__FormatterName"] = "json",
             ["Logging__Console__FormatterOptions__IncludeScopes"] = "true",
             ["Llm__Provider"] = "Bedrock",
-            ["Llm__ModelId"] = "openai.gpt-oss-20b-1:0",
-            ["Llm__Models__0"] = "openai.gpt-oss-20b-1:0",
-            ["Llm__Region"] = "us-west-2",
+            ["Llm__Bedrock__ModelId"] = "openai.gpt-oss-20b-1:0",
+            ["Llm__Bedrock__Models__0"] = "openai.gpt-oss-20b-1:0",
+            ["Llm__Bedrock__Region"] = "us-west-2",
             ["Cache__Provider"] = "Redis",
             ["Cache__Redis__Configuration"] = $"${{{cache}.Endpoint.Address}}:${{{cache}.Endpoint.Port}},ssl=true,abortConnect=false",
             // SnapStart (on in full): no connection may be frozen into the snapshot.
@@ -68,8 +68,8 @@ public sealed class FunctionTests(SynthFixture fixture)
 
         Assert.Equal("Memory", environment["Cache__Provider"]);
         Assert.DoesNotContain("Cache__Redis__Configuration", environment.Keys);
-        Assert.Equal(SynthFixture.MinimalModelId, environment["Llm__ModelId"]);
-        Assert.Equal(SynthFixture.MinimalRegion, environment["Llm__Region"]);
+        Assert.Equal(SynthFixture.MinimalModelId, environment["Llm__Bedrock__ModelId"]);
+        Assert.Equal(SynthFixture.MinimalRegion, environment["Llm__Bedrock__Region"]);
         Assert.Equal("DynamoDb", environment["Storage__Provider"]);
     }
 

@@ -1,7 +1,7 @@
 
 namespace ChatBot.Infra.Tests;
 
-/// <summary>Option B (llm=lambda): a GGUF model run inside the API function, read from one S3 object.</summary>
+/// <summary>`llm=lambda`: a GGUF model run inside the API function, read from one S3 object.</summary>
 public sealed class LambdaLlmTests(SynthFixture fixture)
 {
     private const string ModelKey = "models/qwen2.5-0.5b-instruct-q4_k_m.gguf";
@@ -39,14 +39,14 @@ public sealed class LambdaLlmTests(SynthFixture fixture)
         Assert.Equal(new Dictionary<string, string>
         {
             ["Llm__Provider"] = "LlamaSharp",
-            ["Llm__ModelS3Uri"] = "s3://${" + BucketId + "}/" + ModelKey,
-            ["Llm__ModelPath"] = "/tmp/model.gguf",
+            ["Llm__LlamaSharp__ModelS3Uri"] = "s3://${" + BucketId + "}/" + ModelKey,
+            ["Llm__LlamaSharp__ModelPath"] = "/tmp/model.gguf",
         }, FargateLlmTests.LlmEnvironment(fixture.FullLambda));
         Assert.Equal(new Dictionary<string, string>
         {
             ["Llm__Provider"] = "LlamaSharp",
-            ["Llm__ModelS3Uri"] = SynthFixture.MinimalLambdaModelS3Uri,
-            ["Llm__ModelPath"] = "/tmp/model.gguf",
+            ["Llm__LlamaSharp__ModelS3Uri"] = SynthFixture.MinimalLambdaModelS3Uri,
+            ["Llm__LlamaSharp__ModelPath"] = "/tmp/model.gguf",
         }, FargateLlmTests.LlmEnvironment(fixture.MinimalLambda));
     }
 

@@ -8,10 +8,10 @@ public sealed class ModelChoiceInfraTests(SynthFixture fixture)
     {
         var environment = FunctionTests.Environment(fixture.Minimal);
 
-        Assert.Equal(SynthFixture.MinimalModelId, environment["Llm__ModelId"]);
-        Assert.Equal(SynthFixture.MinimalModelId, environment["Llm__Models__0"]);
-        Assert.Equal(SynthFixture.MinimalSecondModelId, environment["Llm__Models__1"]);
-        Assert.DoesNotContain("Llm__Models__2", environment.Keys);
+        Assert.Equal(SynthFixture.MinimalModelId, environment["Llm__Bedrock__ModelId"]);
+        Assert.Equal(SynthFixture.MinimalModelId, environment["Llm__Bedrock__Models__0"]);
+        Assert.Equal(SynthFixture.MinimalSecondModelId, environment["Llm__Bedrock__Models__1"]);
+        Assert.DoesNotContain("Llm__Bedrock__Models__2", environment.Keys);
     }
 
     [Fact]

@@ -39,15 +39,15 @@ internal sealed class BedrockHarness : IAsyncDisposable
         var server = await FakeBedrockServer.StartAsync();
         var values = new Dictionary<string, string?>
         {
-            ["Llm:Region"] = server.Region,
-            ["Llm:Endpoint"] = server.Endpoint.ToString(),
-            ["Llm:RetryBaseDelay"] = "00:00:00.010",
-            ["Llm:RetryBudget"] = "00:00:02",
-            ["Llm:ResponseTimeout"] = "00:00:05",
+            ["Llm:Bedrock:Region"] = server.Region,
+            ["Llm:Bedrock:Endpoint"] = server.Endpoint.ToString(),
+            ["Llm:Bedrock:RetryBaseDelay"] = "00:00:00.010",
+            ["Llm:Bedrock:RetryBudget"] = "00:00:02",
+            ["Llm:Bedrock:ResponseTimeout"] = "00:00:05",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
-            values["Llm:" + key] = value;
+            values["Llm:Bedrock:" + key] = value;
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
@@ -57,7 +57,7 @@ internal sealed class BedrockHarness : IAsyncDisposable
             services.AddSingleton(credentials ?? TestCredentials);
         }
 
-        services.AddBedrockChatClient(configuration.GetSection(BedrockOptions.SectionName));
+        services.AddBedrockChatClient(configuration.GetSection("Llm"));
         return new BedrockHarness(server, services.BuildServiceProvider(validateScopes: true));
     }
 

@@ -37,7 +37,7 @@ public sealed class ErrorMappingTests
         Assert.Equal(ModelErrorKind.AccessDenied, exception.Kind);
         Assert.Contains("inference profile", exception.Message, StringComparison.Ordinal);
         Assert.Contains("'us.meta.llama3-3-70b-instruct-v1:0'", exception.Message, StringComparison.Ordinal);
-        Assert.Contains("Llm:ModelId", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("Llm:Bedrock:ModelId", exception.Message, StringComparison.Ordinal);
         Assert.Single(bedrock.Server.Requests);
     }
 
@@ -66,7 +66,7 @@ public sealed class ErrorMappingTests
         var exception = Assert.IsType<ModelException>(error);
         Assert.Equal(ModelErrorKind.AccessDenied, exception.Kind);
         Assert.Contains("no model 'openai.gpt-oss-200b-9:9' in us-east-1", exception.Message, StringComparison.Ordinal);
-        Assert.Contains("Llm:ModelId", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("Llm:Bedrock:ModelId", exception.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -20,20 +20,20 @@ public sealed class OptionsTests
     {
         var result = new BedrockOptionsValidator().Validate(null, new BedrockOptions());
 
-        Assert.Contains("Llm:Region is required", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Llm:Bedrock:Region is required", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("AWS_REGION", result.FailureMessage, StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData("ModelId", " ", "Llm:ModelId")]
-    [InlineData("Region", "US East", "Llm:Region")]
-    [InlineData("Endpoint", "http://bedrock.example.com/", "Llm:Endpoint")]
-    [InlineData("ResponseTimeout", "00:00:00", "Llm:ResponseTimeout")]
-    [InlineData("MaxRetries", "50", "Llm:MaxRetries")]
+    [InlineData("ModelId", " ", "Llm:Bedrock:ModelId")]
+    [InlineData("Region", "US East", "Llm:Bedrock:Region")]
+    [InlineData("Endpoint", "http://bedrock.example.com/", "Llm:Bedrock:Endpoint")]
+    [InlineData("ResponseTimeout", "00:00:00", "Llm:Bedrock:ResponseTimeout")]
+    [InlineData("MaxRetries", "50", "Llm:Bedrock:MaxRetries")]
     public void InvalidSetting_StopsStartupWithAMessageNamingIt(string key, string value, string expected)
     {
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Llm:Region"] = "us-east-1", ["Llm:" + key] = value })
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Llm:Bedrock:Region"] = "us-east-1", ["Llm:Bedrock:" + key] = value })
             .Build();
         var collection = new ServiceCollection().AddLogging();
         collection.AddBedrockChatClient(configuration.GetSection("Llm"));

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using ChatBot.Core;
-using ChatOptions = Microsoft.Extensions.AI.ChatOptions;
 using ChatBot.TestKit.OpenAI;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
@@ -59,7 +58,7 @@ public sealed class OpenAICompatibleProviderTests
     public async Task ApiKey_IsSentAsABearerToken()
     {
         await using var server = await FakeOpenAIServer.StartAsync("sk-local", TestContext.Current.CancellationToken);
-        using var services = BuildServices(server.Endpoint, new() { ["Llm:ApiKey"] = "sk-local" });
+        using var services = BuildServices(server.Endpoint, new() { ["Llm:OpenAI:ApiKey"] = "sk-local" });
 
         var response = await services.GetRequiredService<IChatClient>()
             .GetResponseAsync([new ChatMessage(ChatRole.User, "hi")], cancellationToken: TestContext.Current.CancellationToken);
@@ -72,12 +71,12 @@ public sealed class OpenAICompatibleProviderTests
     public async Task WrongApiKey_IsAccessDenied_PointingAtTheSetting()
     {
         await using var server = await FakeOpenAIServer.StartAsync("sk-local", TestContext.Current.CancellationToken);
-        using var services = BuildServices(server.Endpoint, new() { ["Llm:ApiKey"] = "sk-wrong" });
+        using var services = BuildServices(server.Endpoint, new() { ["Llm:OpenAI:ApiKey"] = "sk-wrong" });
 
         var exception = await StreamUntilFailureAsync(services);
 
         Assert.Equal(ModelErrorKind.AccessDenied, exception.Kind);
-        Assert.Contains("Llm:ApiKey", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("Llm:OpenAI:ApiKey", exception.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -129,7 +128,7 @@ public sealed class OpenAICompatibleProviderTests
         var exception = await StreamUntilFailureAsync(services);
 
         Assert.Equal(ModelErrorKind.AccessDenied, exception.Kind);
-        Assert.Contains("Llm:Endpoint", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("Llm:OpenAI:Endpoint", exception.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -170,7 +169,7 @@ public sealed class OpenAICompatibleProviderTests
     {
         await using var server = await FakeOpenAIServer.StartAsync(cancellationToken: TestContext.Current.CancellationToken);
         server.Enqueue(FakeOpenAIReply.Error(503, "Loading model", retryAfterSeconds: 0));
-        using var services = BuildServices(server.Endpoint, new() { ["Llm:MaxRetries"] = "1" });
+        using var services = BuildServices(server.Endpoint, new() { ["Llm:OpenAI:MaxRetries"] = "1" });
 
         var response = await services.GetRequiredService<IChatClient>()
             .GetResponseAsync([new ChatMessage(ChatRole.User, "again")], cancellationToken: TestContext.Current.CancellationToken);
@@ -180,11 +179,11 @@ public sealed class OpenAICompatibleProviderTests
     }
 
     [Theory]
-    [InlineData("Llm:Endpoint", "Llm:Endpoint is required")]
-    [InlineData("Llm:ModelId", "Llm:ModelId is required")]
+    [InlineData("Llm:OpenAI:Endpoint", "Llm:OpenAI:Endpoint is required")]
+    [InlineData("Llm:OpenAI:ModelId", "Llm:OpenAI:ModelId is required")]
     public void MissingSetting_StopsStartupWithAMessageNamingIt(string missing, string expected)
     {
-        var settings = new Dictionary<string, string?> { ["Llm:Endpoint"] = "http://127.0.0.1:8080/v1", ["Llm:ModelId"] = "m" };
+        var settings = new Dictionary<string, string?> { ["Llm:OpenAI:Endpoint"] = "http://127.0.0.1:8080/v1", ["Llm:OpenAI:ModelId"] = "m" };
         settings.Remove(missing);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var collection = new ServiceCollection();
@@ -200,9 +199,9 @@ public sealed class OpenAICompatibleProviderTests
     {
         var values = new Dictionary<string, string?>
         {
-            ["Llm:Endpoint"] = endpoint.ToString(),
-            ["Llm:ModelId"] = "test-model",
-            ["Llm:MaxRetries"] = "0",
+            ["Llm:OpenAI:Endpoint"] = endpoint.ToString(),
+            ["Llm:OpenAI:ModelId"] = "test-model",
+            ["Llm:OpenAI:MaxRetries"] = "0",
         };
         foreach (var (key, value) in settings ?? [])
         {

@@ -13,10 +13,9 @@ public static class TestAppSettings
     public static IEnumerable<KeyValuePair<string, string?>> Model =>
     [
         new("Llm:Provider", "LlamaSharp"),
-        new("Llm:ModelPath", ModelPath.Value),
-        new("Llm:Threads", "1"),
-        new("Llm:ContextSize", "512"),
-        new("Llm:MaxOutputTokens", "64"),
+        new("Llm:LlamaSharp:ModelPath", ModelPath.Value),
+        new("Llm:LlamaSharp:Threads", "1"),
+        new("Llm:LlamaSharp:ContextSize", "512"),
         new("Chat:MaxOutputTokens", "64"),
     ];
 

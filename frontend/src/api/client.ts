@@ -233,8 +233,11 @@ function toTurnEvent(name: string, data: string): TurnEvent | null {
       const text = (payload as { text?: unknown }).text;
       return typeof text === 'string' ? { type: 'delta', text } : null;
     }
-    case 'done':
-      return { type: 'done', message: payload as Message };
+    case 'done': {
+      // The answer's fields, plus the conversation's summary.
+      const { conversation, ...message } = payload as Message & { conversation?: ConversationSummary };
+      return { type: 'done', message: message as Message, conversation };
+    }
     case 'error':
       return { type: 'error', problem: (payload ?? {}) as ProblemDetails };
     default:

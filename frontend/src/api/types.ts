@@ -1,4 +1,4 @@
-/** The HTTP API's shapes (see the API contract in issue 2). */
+/** The HTTP API's shapes (the contract is in the README's API table). */
 
 export interface ConversationSummary {
   id: string;
@@ -50,5 +50,6 @@ export interface ProblemDetails {
 export type TurnEvent =
   | { type: 'user'; message: Message }
   | { type: 'delta'; text: string }
-  | { type: 'done'; message: Message }
+  /** `conversation`: the conversation as the server left it (the title it made from the first message, its activity time). */
+  | { type: 'done'; message: Message; conversation?: ConversationSummary }
   | { type: 'error'; problem: ProblemDetails };

@@ -114,14 +114,16 @@ describe('App', () => {
     stream.send('delta', { text: ', how can I help?' });
     await waitFor(() => expect(screen.getByTestId('assistant-message').textContent).toContain('Hi, how can I help?'));
 
-    stream.send('done', message('a1', 'assistant', 'Hi, how can I help?'));
+    // The server's title, which the done event carries, is the one shown (the client makes none of its own).
+    const { messages: _none, ...summary } = conversation('c2', 'Greeting from the server');
+    stream.send('done', { ...message('a1', 'assistant', 'Hi, how can I help?'), conversation: summary });
 
     await waitFor(() => expect(screen.getByRole('button', { name: 'Send' })).toBeTruthy());
     expect(screen.getByTestId('assistant-message').dataset.status).toBe('complete');
     expect(screen.getByRole('button', { name: 'Regenerate answer' })).toBeTruthy();
     expect(screen.getByTestId('announcer').textContent).toBe('Answer complete.');
-    // The new conversation is in the list, titled by its first message.
-    expect(screen.getAllByTestId('conversation-item').map((i) => i.textContent)).toContain('Hello there');
+    expect(screen.getAllByTestId('conversation-item').map((i) => i.textContent)).toContain('Greeting from the server');
+    expect(screen.getByTestId('conversation-title').textContent).toBe('Greeting from the server');
   });
 
   it('stops an answer and marks it stopped', async () => {

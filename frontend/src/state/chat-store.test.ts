@@ -118,4 +118,23 @@ describe('ChatStore', () => {
 
     expect(store.state.conversations.map((c) => c.id)).toEqual(['c3', 'c1', 'c2']);
   });
+
+  it("takes the conversation's title from the done event, without listing conversations again", async () => {
+    const { store, server, streams } = setup();
+    server.on('POST', /\/api\/conversations$/, () => json(conversation('c3', null), 201));
+    await store.loadConversations();
+    const lists = server.requests.filter((r) => r.method === 'GET' && r.url.includes('/api/conversations?')).length;
+
+    store.send('What is the tallest lighthouse?');
+    await settle();
+    expect(store.state.conversations[0]).toMatchObject({ id: 'c3', title: null });
+    streams[0]!.send('user', message('u1', 'user', 'What is the tallest lighthouse?'));
+    const { messages: _none, ...summary } = conversation('c3', 'Tallest lighthouse (server)');
+    streams[0]!.send('done', { ...message('a1', 'assistant', 'Jeddah Light.'), conversation: summary });
+    await settle();
+
+    expect(store.state.conversations[0]).toMatchObject({ id: 'c3', title: 'Tallest lighthouse (server)' });
+    expect(store.state.currentTitle).toBe('Tallest lighthouse (server)');
+    expect(server.requests.filter((r) => r.method === 'GET' && r.url.includes('/api/conversations?'))).toHaveLength(lists);
+  });
 });

@@ -19,7 +19,7 @@ public sealed record ConversationSummary(
 
 public sealed record ConversationList(IReadOnlyList<ConversationSummary> Items, string? NextCursor);
 
-public sealed record MessageView(
+public record MessageView(
     string Id,
     MessageRole Role,
     string Content,
@@ -65,6 +65,24 @@ public sealed record ConversationView(
         context.Messages.Select(MessageView.From).ToArray(),
         context.Conversation.ModelId,
         context.Conversation.Instructions);
+}
+
+/// <summary>
+/// The SSE <c>done</c> event: the stored answer's fields, plus the conversation's summary as the turn left it, so a client
+/// shows the title the server made from the first message without computing it or listing conversations again.
+/// </summary>
+public sealed record DoneEvent : MessageView
+{
+    public DoneEvent(MessageView answer, ConversationSummary conversation)
+        : base(answer)
+    {
+        Conversation = conversation;
+    }
+
+    public ConversationSummary Conversation { get; }
+
+    public static DoneEvent From(ConversationMessage answer, Conversation conversation) =>
+        new(MessageView.From(answer), ConversationSummary.From(conversation));
 }
 
 public sealed record TurnResult(MessageView User, MessageView Assistant);

@@ -31,7 +31,7 @@ public static partial class ConversationsApi
     /// Replaces the conversation's last question and answers it again: the last turn is replaced, not repeated. Streams (or
     /// returns) as a sent message does, with the edited question as the <c>user</c> event.
     /// </summary>
-    private static async Task<IResult> EditMessage(string id, string messageId, HttpContext http, ChatService chat, IOptions<ChatOptions> options)
+    private static async Task<IResult> EditMessage(string id, string messageId, HttpContext http, ChatService chat, IOptions<ChatServiceOptions> options)
     {
         var (request, unreadable) = await JsonBody.ReadAsync<EditMessageRequest>(http);
         if ((RequestValidation.ConversationId(id) ?? RequestValidation.MessageId(messageId) ?? unreadable

@@ -55,7 +55,7 @@ public static partial class ConversationsApi
     /// the default; no instructions uses the user's default instructions.
     /// </summary>
     private static async Task<Results<Created<ConversationSummary>, ProblemHttpResult>> CreateConversation(
-        HttpContext http, ClaimsPrincipal user, ChatService chat, IOptions<ChatOptions> options, CancellationToken cancellationToken)
+        HttpContext http, ClaimsPrincipal user, ChatService chat, IOptions<ChatServiceOptions> options, CancellationToken cancellationToken)
     {
         var (request, unreadable) = await JsonBody.ReadAsync<CreateConversationRequest>(http);
         if ((unreadable ?? RequestValidation.ConversationSettings(
@@ -83,7 +83,7 @@ public static partial class ConversationsApi
 
     /// <summary>Renames, or changes the model or instructions; what the body leaves out stays as it is.</summary>
     private static async Task<Results<Ok<ConversationSummary>, ProblemHttpResult>> UpdateConversation(
-        string id, HttpContext http, ClaimsPrincipal user, ChatService chat, IOptions<ChatOptions> options, CancellationToken cancellationToken)
+        string id, HttpContext http, ClaimsPrincipal user, ChatService chat, IOptions<ChatServiceOptions> options, CancellationToken cancellationToken)
     {
         var (request, unreadable) = await JsonBody.ReadAsync<UpdateConversationRequest>(http);
         if ((RequestValidation.ConversationId(id) ?? unreadable ?? RequestValidation.ConversationSettings(
@@ -114,7 +114,7 @@ public static partial class ConversationsApi
     /// Sends a message. With Accept: text/event-stream the answer streams as SSE (user, delta…, done | error); otherwise the
     /// whole turn returns as JSON. Either way, a client that goes away stops the model and the partial answer is kept.
     /// </summary>
-    private static async Task<IResult> SendMessage(string id, HttpContext http, ChatService chat, IOptions<ChatOptions> options)
+    private static async Task<IResult> SendMessage(string id, HttpContext http, ChatService chat, IOptions<ChatServiceOptions> options)
     {
         var (request, unreadable) = await JsonBody.ReadAsync<SendMessageRequest>(http);
         if ((RequestValidation.ConversationId(id) ?? unreadable ?? RequestValidation.Message(request, options.Value.MaxMessageBytes)
@@ -148,7 +148,7 @@ public static partial class ConversationsApi
         return start switch
         {
             TurnStart.NotFound => RequestValidation.NotFound(),
-            TurnStart.Replayed replay when streaming => new ServerSentEventsTurnResult(replay.UserMessage, replay: replay.Answer),
+            TurnStart.Replayed replay when streaming => new ServerSentEventsTurnResult(replay.UserMessage, replay: replay),
             TurnStart.Replayed replay => TypedResults.Ok(new TurnResult(MessageView.From(replay.UserMessage), MessageView.From(replay.Answer))),
             TurnStart.Started started when streaming => new ServerSentEventsTurnResult(started.Turn.UserMessage, turn: started.Turn),
             TurnStart.Started started => await CompleteTurnAsync(started.Turn, http),

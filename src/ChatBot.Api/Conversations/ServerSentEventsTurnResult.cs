@@ -11,10 +11,11 @@ using Microsoft.Extensions.Options;
 namespace ChatBot.Api.Conversations;
 
 /// <summary>
-/// Streams a turn as Server-Sent Events: <c>user</c>, then <c>delta</c> per token, then <c>done</c> or <c>error</c>.
+/// Streams a turn as Server-Sent Events: <c>user</c>, then <c>delta</c> per token, then <c>done</c> (the answer and the
+/// conversation's summary) or <c>error</c>.
 /// Every event is flushed as soon as the previous write is done; nothing holds tokens back between the model and the socket.
 /// </summary>
-internal sealed class ServerSentEventsTurnResult(ConversationMessage userMessage, ChatTurn? turn = null, ConversationMessage? replay = null) : IResult
+internal sealed class ServerSentEventsTurnResult(ConversationMessage userMessage, ChatTurn? turn = null, TurnStart.Replayed? replay = null) : IResult
 {
     public async Task ExecuteAsync(HttpContext httpContext)
     {
@@ -30,8 +31,8 @@ internal sealed class ServerSentEventsTurnResult(ConversationMessage userMessage
         await writer.WriteAsync("user", MessageView.From(userMessage));
         if (replay is not null)
         {
-            await writer.WriteAsync("delta", new DeltaEvent(replay.Content));
-            await writer.WriteAsync("done", MessageView.From(replay));
+            await writer.WriteAsync("delta", new DeltaEvent(replay.Answer.Content));
+            await writer.WriteAsync("done", DoneEvent.From(replay.Answer, replay.Conversation));
             return;
         }
 
@@ -73,7 +74,7 @@ internal sealed class ServerSentEventsTurnResult(ConversationMessage userMessage
     private static (string Name, object Payload) ToEvent(TurnUpdate update, HttpContext httpContext) => update switch
     {
         TurnUpdate.Delta delta => ("delta", new DeltaEvent(delta.Text)),
-        TurnUpdate.Completed completed => ("done", MessageView.From(completed.Answer)),
+        TurnUpdate.Completed completed => ("done", DoneEvent.From(completed.Answer, completed.Conversation)),
         TurnUpdate.Failed failed => ("error", ErrorProblem(failed, httpContext)),
         _ => throw new InvalidOperationException($"Unknown turn update {update.GetType().Name}."),
     };

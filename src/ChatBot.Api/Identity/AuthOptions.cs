@@ -13,7 +13,7 @@ public enum AuthMode
 
     /// <summary>
     /// On Lambda behind API Gateway: the Cognito authorizer has verified the token, and the Lambda Web Adapter forwards the
-    /// verified claims in the x-amzn-request-context header. See docs/decisions/0005-identity-from-api-gateway.md.
+    /// verified claims in the x-amzn-request-context header. See docs/decisions/0002-identity-from-api-gateway.md.
     /// </summary>
     ApiGateway,
 }

@@ -16,7 +16,7 @@ public static class JsonBody
         where T : class
     {
         // Read up to the body limit and no further, whatever the server enforces (a body without a declared length included).
-        var limit = RequestLimits.MaxBodyBytes(http.RequestServices.GetRequiredService<IOptions<ChatBot.Core.ChatOptions>>().Value);
+        var limit = RequestLimits.MaxBodyBytes(http.RequestServices.GetRequiredService<IOptions<ChatBot.Core.ChatServiceOptions>>().Value);
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;

@@ -2,6 +2,7 @@ using ChatBot.Api.Telemetry;
 using ChatBot.Cache.Redis;
 using ChatBot.Core;
 using ChatBot.Llm.Bedrock;
+using ChatBot.Llm.LlamaSharp;
 using ChatBot.Llm.OpenAI;
 using ChatBot.Storage.DynamoDb;
 using ChatBot.Storage.Sqlite;
@@ -42,6 +43,7 @@ public static class ProviderExtensions
     {
         var section = builder.Configuration.GetSection("Llm");
         var provider = section["Provider"] ?? "LlamaSharp";
+        FlatLlmSettings.Nest(builder, provider);
         var chatClient = provider switch
         {
             "LlamaSharp" => builder.Services.AddLlamaSharpChatClient(section),

@@ -17,14 +17,14 @@ public static class RequestLimits
     public const int MaxUrlBytes = 8 * 1024;
     public const int MaxHeaderBytes = 32 * 1024;
 
-    public static long MaxBodyBytes(ChatOptions chat) => Math.Max(MinBodyBytes, (6L * chat.MaxMessageBytes) + 4096);
+    public static long MaxBodyBytes(ChatServiceOptions chat) => Math.Max(MinBodyBytes, (6L * chat.MaxMessageBytes) + 4096);
 
     /// <summary>Kestrel refuses what is far beyond the app's limits before anything is buffered.</summary>
     public static IHostApplicationBuilder AddRequestLimits(this IHostApplicationBuilder builder)
     {
         // Read raw, not through the validated options: an invalid Chat section must stop the app with its own message.
-        var chat = new ChatOptions();
-        if (int.TryParse(builder.Configuration[$"{ChatOptions.SectionName}:{nameof(ChatOptions.MaxMessageBytes)}"], out var maxMessageBytes) && maxMessageBytes > 0)
+        var chat = new ChatServiceOptions();
+        if (int.TryParse(builder.Configuration[$"{ChatServiceOptions.SectionName}:{nameof(ChatServiceOptions.MaxMessageBytes)}"], out var maxMessageBytes) && maxMessageBytes > 0)
         {
             chat.MaxMessageBytes = maxMessageBytes;
         }
@@ -41,7 +41,7 @@ public static class RequestLimits
     public static IApplicationBuilder UseRequestLimits(this IApplicationBuilder app)
     {
         // Resolved on first use, so that an invalid Chat section is reported by startup validation, not here.
-        var limit = new Lazy<long>(() => MaxBodyBytes(app.ApplicationServices.GetRequiredService<IOptions<ChatOptions>>().Value));
+        var limit = new Lazy<long>(() => MaxBodyBytes(app.ApplicationServices.GetRequiredService<IOptions<ChatServiceOptions>>().Value));
         return app.Use(async (context, next) =>
         {
             var request = context.Request;

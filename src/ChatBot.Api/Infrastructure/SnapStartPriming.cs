@@ -19,21 +19,14 @@ public static class SnapStartPriming
     {
         if (builder.Configuration[InitializationTypeKey] == "snap-start")
         {
-            builder.Services.AddHostedService<BuildClientsBeforeTheSnapshot>();
+            builder.Services.RunAtStartup((services, cancellationToken) =>
+            {
+                _ = services.GetRequiredService<IConversationStore>();
+                _ = services.GetRequiredService<IChatClient>();
+                return Task.CompletedTask;
+            });
         }
 
         return builder;
-    }
-
-    private sealed class BuildClientsBeforeTheSnapshot(IServiceProvider services) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            _ = services.GetRequiredService<IConversationStore>();
-            _ = services.GetRequiredService<IChatClient>();
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

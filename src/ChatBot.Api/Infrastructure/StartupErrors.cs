@@ -78,7 +78,7 @@ public static partial class StartupErrors
     }
 
     /// <summary>
-    /// The configuration binder's failure, such as <c>Llm:ContextSize=abc</c> for an int or <c>Auth:Mode=Bogus</c> for an
+    /// The configuration binder's failure, such as <c>Llm:LlamaSharp:ContextSize=abc</c> for an int or <c>Auth:Mode=Bogus</c> for an
     /// enum, rewritten to name what the setting accepts.
     /// </summary>
     private static string? UnconvertibleSetting(string message)

@@ -60,7 +60,7 @@ public static class WebAppExtensions
             return next(context);
         });
         // The composer shows the size left and stops at the same limit the API enforces.
-        config["maxMessageBytes"] = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChatBot.Core.ChatOptions>>().Value.MaxMessageBytes;
+        config["maxMessageBytes"] = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChatBot.Core.ChatServiceOptions>>().Value.MaxMessageBytes;
         app.MapGetAndHead("/config.json", () => TypedResults.Json(config));
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = files });

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using ChatBot.Core;
 using Microsoft.Extensions.AI;
-using ChatOptions = Microsoft.Extensions.AI.ChatOptions;
 
 namespace ChatBot.Api.Telemetry;
 

@@ -13,8 +13,8 @@ public sealed partial class ModelDownloader(HttpClient httpClient, ILogger<Model
 {
     // How ModelPath is set by hand, for the messages below.
     internal const string HowToSetModelPath =
-        "Set Llm:ModelPath to a GGUF model file you already have, e.g. the environment variable Llm__ModelPath=/path/to/model.gguf " +
-        "or the argument --Llm:ModelPath=/path/to/model.gguf.";
+        "Set Llm:LlamaSharp:ModelPath to a GGUF model file you already have, e.g. the environment variable Llm__LlamaSharp__ModelPath=/path/to/model.gguf " +
+        "or the argument --Llm:LlamaSharp:ModelPath=/path/to/model.gguf.";
 
     private const int MaxAttempts = 4;
     private static readonly byte[] GgufMagic = "GGUF"u8.ToArray();
@@ -69,7 +69,7 @@ public sealed partial class ModelDownloader(HttpClient httpClient, ILogger<Model
         {
             File.Delete(partialPath);
             throw new ModelDownloadException(
-                $"The file downloaded from {source} is not a GGUF model, so it was deleted. Check Llm:DownloadUrl. {HowToSetModelPath}");
+                $"The file downloaded from {source} is not a GGUF model, so it was deleted. Check Llm:LlamaSharp:DownloadUrl. {HowToSetModelPath}");
         }
         // A rename within one directory is atomic: the model path holds either nothing or the whole file.
         File.Move(partialPath, destinationPath, overwrite: true);
@@ -150,7 +150,7 @@ public sealed partial class ModelDownloader(HttpClient httpClient, ILogger<Model
             default:
                 throw new ModelDownloadException(
                     $"Could not download the model from {response.RequestMessage?.RequestUri}: the server answered {status}. " +
-                    $"Check Llm:DownloadUrl. {HowToSetModelPath}");
+                    $"Check Llm:LlamaSharp:DownloadUrl. {HowToSetModelPath}");
         }
     }
 

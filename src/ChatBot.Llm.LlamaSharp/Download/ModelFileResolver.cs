@@ -3,8 +3,8 @@ using Microsoft.Extensions.Options;
 
 namespace ChatBot.Llm.LlamaSharp.Download;
 
-// Decides which model file to load: with Llm:ModelS3Uri, the S3 object copied to Llm:ModelPath (a complete copy of the
-// same object version already there is kept); else Llm:ModelPath when set; otherwise the default model in the user's
+// Decides which model file to load: with Llm:LlamaSharp:ModelS3Uri, the S3 object copied to Llm:LlamaSharp:ModelPath (a complete copy of the
+// same object version already there is kept); else Llm:LlamaSharp:ModelPath when set; otherwise the default model in the user's
 // cache, downloaded there on first run.
 internal sealed class ModelFileResolver(IOptions<LlamaSharpOptions> options, IHttpClientFactory httpClientFactory, S3ModelSource s3, ILoggerFactory loggerFactory)
 {

@@ -50,7 +50,7 @@ public sealed partial class S3ModelFetcher(IAmazonS3 s3, ILogger<S3ModelFetcher>
         if (free < size)
             throw new ModelDownloadException(
                 $"The model {source} is {size >> 20} MB but only {free >> 20} MB are free in {directory}. " +
-                "On Lambda, raise the function's ephemeral storage (/tmp); elsewhere point Llm:ModelPath at a bigger disk.");
+                "On Lambda, raise the function's ephemeral storage (/tmp); elsewhere point Llm:LlamaSharp:ModelPath at a bigger disk.");
 
         LogStarting(_logger, source, size >> 20, destinationPath);
         var partialPath = destinationPath + ".partial";
@@ -72,7 +72,7 @@ public sealed partial class S3ModelFetcher(IAmazonS3 s3, ILogger<S3ModelFetcher>
             }
 
             if (!await ModelDownloader.StartsWithGgufMagicAsync(partialPath, cancellationToken))
-                throw new ModelDownloadException($"The object {source} is not a GGUF model (it does not start with \"GGUF\"). Check Llm:ModelS3Uri.");
+                throw new ModelDownloadException($"The object {source} is not a GGUF model (it does not start with \"GGUF\"). Check Llm:LlamaSharp:ModelS3Uri.");
 
             // The old record goes first: a crash between these steps leaves a file with no record, which is copied again.
             File.Delete(etagPath);
@@ -178,7 +178,7 @@ public sealed partial class S3ModelFetcher(IAmazonS3 s3, ILogger<S3ModelFetcher>
     private static ModelDownloadException Explain(S3ObjectUri source, AmazonServiceException e) => e.StatusCode switch
     {
         HttpStatusCode.NotFound => new ModelDownloadException(
-            $"The model {source} does not exist (S3 answered 404 NoSuchKey or NoSuchBucket). Check Llm:ModelS3Uri, or upload the model there.", e),
+            $"The model {source} does not exist (S3 answered 404 NoSuchKey or NoSuchBucket). Check Llm:LlamaSharp:ModelS3Uri, or upload the model there.", e),
         HttpStatusCode.Forbidden => new ModelDownloadException(
             $"Reading the model {source} was denied (S3 answered 403 AccessDenied). The role this runs as needs s3:GetObject on that " +
             "object (and kms:Decrypt if the bucket uses a customer-managed key).", e),

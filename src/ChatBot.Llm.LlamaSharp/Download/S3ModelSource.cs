@@ -4,13 +4,13 @@ using Microsoft.Extensions.Logging;
 
 namespace ChatBot.Llm.LlamaSharp.Download;
 
-// Makes the S3 client for Llm:ModelS3Uri, only when a model is actually fetched (most runs never need one).
+// Makes the S3 client for Llm:LlamaSharp:ModelS3Uri, only when a model is actually fetched (most runs never need one).
 internal sealed class S3ModelSource(AWSCredentials? credentials, ILoggerFactory loggerFactory)
 {
     public async Task FetchAsync(LlamaSharpOptions options, string destinationPath, CancellationToken cancellationToken)
     {
         if (!S3ObjectUri.TryParse(options.ModelS3Uri, out var source))
-            throw new InvalidOperationException("Llm:ModelS3Uri is not an S3 object URI; the options validator should have stopped the app.");
+            throw new InvalidOperationException("Llm:LlamaSharp:ModelS3Uri is not an S3 object URI; the options validator should have stopped the app.");
 
         using var s3 = CreateClient(options);
         var fetcher = new S3ModelFetcher(s3, loggerFactory.CreateLogger<S3ModelFetcher>()) { Concurrency = options.ModelS3Concurrency };

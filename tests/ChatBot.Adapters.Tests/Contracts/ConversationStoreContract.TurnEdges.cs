@@ -211,7 +211,7 @@ public abstract partial class ConversationStoreContract
         private readonly InProcessContextCache _cache = new(Options.Create(new ContextCacheOptions()));
 
         public AppInstance(IConversationStore store) =>
-            Chat = new ChatService(store, _cache, Model, Options.Create(new Core.ChatOptions()), TimeProvider.System, NullLogger<ChatService>.Instance);
+            Chat = new ChatService(store, _cache, Model, Options.Create(new Core.ChatServiceOptions()), TimeProvider.System, NullLogger<ChatService>.Instance);
 
         public ChatService Chat { get; }
 
@@ -239,7 +239,7 @@ public abstract partial class ConversationStoreContract
         public int Calls { get; private set; }
 
         public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-            IEnumerable<ChatMessage> messages, Microsoft.Extensions.AI.ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+            IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
             Calls++;
             Started.TrySetResult();
@@ -252,7 +252,7 @@ public abstract partial class ConversationStoreContract
         }
 
         public Task<ChatResponse> GetResponseAsync(
-            IEnumerable<ChatMessage> messages, Microsoft.Extensions.AI.ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
             throw new NotSupportedException();
 
         public object? GetService(Type serviceType, object? serviceKey = null) => null;

@@ -130,17 +130,17 @@ public sealed class RehearsedStack : IAsyncDisposable
 
         if (environment.GetValueOrDefault("Llm__Provider") == "Bedrock")
         {
-            var region = environment.GetValueOrDefault("Llm__Region", Template.Region);
+            var region = environment.GetValueOrDefault("Llm__Bedrock__Region", Template.Region);
             Bedrock = await shared.BedrockAsync(region);
             var bedrockHost = $"bedrock-runtime.{region}.amazonaws.com";
             Endpoints.Map(bedrockHost, Bedrock.Endpoint);
-            if (!environment.ContainsKey("Llm__Endpoint"))
+            if (!environment.ContainsKey("Llm__Bedrock__Endpoint"))
             {
-                additions["Llm__Endpoint"] = Endpoints.Rewrite("https://" + bedrockHost + "/");
+                additions["Llm__Bedrock__Endpoint"] = Endpoints.Rewrite("https://" + bedrockHost + "/");
             }
         }
 
-        if (environment.TryGetValue("Llm__Endpoint", out var modelEndpoint) && environment.GetValueOrDefault("Llm__Provider") == "OpenAI")
+        if (environment.TryGetValue("Llm__OpenAI__Endpoint", out var modelEndpoint) && environment.GetValueOrDefault("Llm__Provider") == "OpenAI")
         {
             Endpoints.Map(new Uri(modelEndpoint).Host, new Uri(shared.OpenAI.Endpoint.GetLeftPart(UriPartial.Authority)));
         }

@@ -82,7 +82,7 @@ public sealed partial class FakeBedrockServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>The base address to use as <c>Llm:Endpoint</c>.</summary>
+    /// <summary>The base address to use as <c>Llm:Bedrock:Endpoint</c>.</summary>
     public Uri Endpoint { get; }
 
     /// <summary>The region every signature must be scoped to.</summary>

@@ -68,7 +68,7 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>The API base to use as <c>Llm:Endpoint</c> (ends in <c>/v1/</c>).</summary>
+    /// <summary>The API base to use as <c>Llm:OpenAI:Endpoint</c> (ends in <c>/v1/</c>).</summary>
     public Uri Endpoint { get; }
 
     /// <summary>Every call received, in order.</summary>

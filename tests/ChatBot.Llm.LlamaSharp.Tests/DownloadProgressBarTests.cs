@@ -1,6 +1,6 @@
 using ChatBot.Llm.LlamaSharp.Download;
 
-namespace ChatBot.Llm.Tests;
+namespace ChatBot.Llm.LlamaSharp.Tests;
 
 public sealed class DownloadProgressBarTests
 {

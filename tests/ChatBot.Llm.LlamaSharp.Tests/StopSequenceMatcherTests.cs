@@ -2,7 +2,7 @@ using ChatBot.Llm.LlamaSharp;
 using FsCheck;
 using FsCheck.Xunit;
 
-namespace ChatBot.Llm.Tests;
+namespace ChatBot.Llm.LlamaSharp.Tests;
 
 public sealed class StopSequenceMatcherTests
 {

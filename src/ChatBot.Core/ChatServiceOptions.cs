@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace ChatBot.Core;
 
 /// <summary>How conversations behave, bound from the <c>Chat</c> configuration section.</summary>
-public sealed class ChatOptions
+public sealed class ChatServiceOptions
 {
     public const string SectionName = "Chat";
 

@@ -1,9 +1,9 @@
 using ChatBot.Llm.LlamaSharp;
 using ChatBot.TestKit;
 
-[assembly: AssemblyFixture(typeof(ChatBot.Llm.Tests.TinyModels))]
+[assembly: AssemblyFixture(typeof(ChatBot.Llm.LlamaSharp.Tests.TinyModels))]
 
-namespace ChatBot.Llm.Tests;
+namespace ChatBot.Llm.LlamaSharp.Tests;
 
 // The generated alphabet model, written and loaded once for the whole test assembly: in its plain form (no chat
 // template, like stories260K) and with a ChatML template.
@@ -32,7 +32,7 @@ public sealed class TinyModels : IAsyncLifetime
     // Small numbers keep tests quick; one thread because the machine's two cores are shared with other test runs.
     public static LlamaSharpOptions Options(Action<LlamaSharpOptions>? configure = null)
     {
-        var options = new LlamaSharpOptions { ContextSize = 512, MaxOutputTokens = 64, Threads = 1 };
+        var options = new LlamaSharpOptions { ContextSize = 512, Threads = 1 };
         configure?.Invoke(options);
         return options;
     }

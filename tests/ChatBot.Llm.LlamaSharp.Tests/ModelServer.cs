@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace ChatBot.Llm.Tests;
+namespace ChatBot.Llm.LlamaSharp.Tests;
 
 // A real HTTP server on a free loopback port that serves one file, and can misbehave the ways download servers do.
 public sealed class ModelServer : IAsyncDisposable

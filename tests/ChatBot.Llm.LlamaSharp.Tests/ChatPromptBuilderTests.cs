@@ -4,7 +4,7 @@ using FsCheck;
 using FsCheck.Xunit;
 using Microsoft.Extensions.AI;
 
-namespace ChatBot.Llm.Tests;
+namespace ChatBot.Llm.LlamaSharp.Tests;
 
 public sealed class ChatPromptBuilderTests(TinyModels models)
 {

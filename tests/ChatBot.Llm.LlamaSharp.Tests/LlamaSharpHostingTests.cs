@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace ChatBot.Llm.Tests;
+namespace ChatBot.Llm.LlamaSharp.Tests;
 
 public sealed class LlamaSharpHostingTests(TinyModels models, S3rverFixture s3) : IClassFixture<S3rverFixture>, IDisposable
 {
@@ -19,7 +19,7 @@ public sealed class LlamaSharpHostingTests(TinyModels models, S3rverFixture s3) 
     [Fact]
     public async Task AddLlamaSharpChatClient_WithModelPath_ServesTheModelAsTheAppsChatClient()
     {
-        using var host = BuildHost(new() { ["Llm:ModelPath"] = models.PlainPath });
+        using var host = BuildHost(new() { ["Llm:LlamaSharp:ModelPath"] = models.PlainPath });
         await host.StartAsync(Ct);
 
         var response = await host.Services.GetRequiredService<IChatClient>().GetResponseAsync("Hello", cancellationToken: Ct);
@@ -31,11 +31,11 @@ public sealed class LlamaSharpHostingTests(TinyModels models, S3rverFixture s3) 
     [Fact]
     public async Task AddLlamaSharpChatClient_WithMissingModelFile_StopsStartupWithAMessageNamingTheSetting()
     {
-        using var host = BuildHost(new() { ["Llm:ModelPath"] = "/nowhere/model.gguf" });
+        using var host = BuildHost(new() { ["Llm:LlamaSharp:ModelPath"] = "/nowhere/model.gguf" });
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
 
-        Assert.Contains("Llm:ModelPath", error.Message);
+        Assert.Contains("Llm:LlamaSharp:ModelPath", error.Message);
     }
 
     [Fact]
@@ -44,8 +44,8 @@ public sealed class LlamaSharpHostingTests(TinyModels models, S3rverFixture s3) 
         await using var server = await ModelServer.StartAsync(TinyGgufModel.Create());
         using var host = BuildHost(new()
         {
-            ["Llm:DownloadUrl"] = server.Url.ToString(),
-            ["Llm:CacheDirectory"] = _cache.FullName,
+            ["Llm:LlamaSharp:DownloadUrl"] = server.Url.ToString(),
+            ["Llm:LlamaSharp:CacheDirectory"] = _cache.FullName,
         });
 
         await host.StartAsync(Ct);
@@ -63,7 +63,7 @@ public sealed class LlamaSharpHostingTests(TinyModels models, S3rverFixture s3) 
         var uri = await s3.PutAsync($"{Guid.NewGuid():N}/qwen2.5-0.5b-instruct-q4_k_m.gguf", TinyGgufModel.Create(), Ct);
         var modelPath = Path.Combine(_cache.FullName, "model.gguf");
         using var host = BuildHost(
-            new() { ["Llm:ModelS3Uri"] = uri, ["Llm:ModelS3ServiceUrl"] = s3.ServiceUrl, ["Llm:ModelPath"] = modelPath },
+            new() { ["Llm:LlamaSharp:ModelS3Uri"] = uri, ["Llm:LlamaSharp:ModelS3ServiceUrl"] = s3.ServiceUrl, ["Llm:LlamaSharp:ModelPath"] = modelPath },
             services => services.AddSingleton(S3rverFixture.Credentials));
 
         await host.StartAsync(Ct);
@@ -80,7 +80,7 @@ public sealed class LlamaSharpHostingTests(TinyModels models, S3rverFixture s3) 
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         services?.Invoke(builder.Services);
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Llm:Threads"] = "1", ["Llm:ContextSize"] = "512", ["Llm:MaxOutputTokens"] = "64" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Llm:LlamaSharp:Threads"] = "1", ["Llm:LlamaSharp:ContextSize"] = "512" });
         builder.Services.AddLlamaSharpChatClient(builder.Configuration.GetSection("Llm")).UseLogging();
         builder.Services.AddLogging();
         return builder.Build();

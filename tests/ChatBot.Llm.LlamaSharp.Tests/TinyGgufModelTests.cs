@@ -5,7 +5,7 @@ using LLama.Common;
 using LLama.Native;
 using LLama.Sampling;
 
-namespace ChatBot.Llm.Tests;
+namespace ChatBot.Llm.LlamaSharp.Tests;
 
 public sealed class TinyGgufModelTests(TinyModels models)
 {

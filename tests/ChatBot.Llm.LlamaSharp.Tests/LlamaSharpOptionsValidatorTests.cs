@@ -1,6 +1,6 @@
 using ChatBot.Llm.LlamaSharp;
 
-namespace ChatBot.Llm.Tests;
+namespace ChatBot.Llm.LlamaSharp.Tests;
 
 public sealed class LlamaSharpOptionsValidatorTests
 {
@@ -16,7 +16,7 @@ public sealed class LlamaSharpOptionsValidatorTests
         var result = _validator.Validate(null, new LlamaSharpOptions { ModelPath = "/nowhere/model.gguf" });
 
         Assert.True(result.Failed);
-        Assert.Contains("Llm:ModelPath", result.FailureMessage);
+        Assert.Contains("Llm:LlamaSharp:ModelPath", result.FailureMessage);
         Assert.Contains("/nowhere/model.gguf", result.FailureMessage);
     }
 
@@ -30,7 +30,7 @@ public sealed class LlamaSharpOptionsValidatorTests
 
             var result = _validator.Validate(null, new LlamaSharpOptions { ModelPath = path });
 
-            Assert.Contains($"Llm:ModelPath is '{path}', which is not a GGUF model", result.FailureMessage);
+            Assert.Contains($"Llm:LlamaSharp:ModelPath is '{path}', which is not a GGUF model", result.FailureMessage);
         }
         finally
         {
@@ -39,10 +39,9 @@ public sealed class LlamaSharpOptionsValidatorTests
     }
 
     [Theory]
-    [InlineData(nameof(LlamaSharpOptions.ContextSize), "Llm:ContextSize")]
-    [InlineData(nameof(LlamaSharpOptions.Threads), "Llm:Threads")]
-    [InlineData(nameof(LlamaSharpOptions.MaxOutputTokens), "Llm:MaxOutputTokens")]
-    [InlineData(nameof(LlamaSharpOptions.MaxConcurrentRequests), "Llm:MaxConcurrentRequests")]
+    [InlineData(nameof(LlamaSharpOptions.ContextSize), "Llm:LlamaSharp:ContextSize")]
+    [InlineData(nameof(LlamaSharpOptions.Threads), "Llm:LlamaSharp:Threads")]
+    [InlineData(nameof(LlamaSharpOptions.MaxConcurrentRequests), "Llm:LlamaSharp:MaxConcurrentRequests")]
     public void Validate_ZeroNumber_NamesTheSetting(string property, string setting)
     {
         var options = new LlamaSharpOptions();
@@ -59,7 +58,7 @@ public sealed class LlamaSharpOptionsValidatorTests
     {
         var result = _validator.Validate(null, new LlamaSharpOptions { DownloadUrl = "ftp://example.org/model.gguf" });
 
-        Assert.Contains("Llm:DownloadUrl", result.FailureMessage);
+        Assert.Contains("Llm:LlamaSharp:DownloadUrl", result.FailureMessage);
     }
 
     [Fact]
@@ -72,7 +71,7 @@ public sealed class LlamaSharpOptionsValidatorTests
         var result = _validator.Validate(null, new LlamaSharpOptions { ModelS3Uri = "https://my-models.s3.amazonaws.com/qwen.gguf", ModelPath = "/tmp/model.gguf" });
 
         Assert.True(result.Failed);
-        Assert.Contains("Llm:ModelS3Uri", result.FailureMessage);
+        Assert.Contains("Llm:LlamaSharp:ModelS3Uri", result.FailureMessage);
         Assert.Contains("s3://<bucket>/<key>", result.FailureMessage);
     }
 
@@ -82,7 +81,7 @@ public sealed class LlamaSharpOptionsValidatorTests
         var result = _validator.Validate(null, new LlamaSharpOptions { ModelS3Uri = "s3://my-models/qwen.gguf" });
 
         Assert.True(result.Failed);
-        Assert.Contains("Llm:ModelPath", result.FailureMessage);
+        Assert.Contains("Llm:LlamaSharp:ModelPath", result.FailureMessage);
     }
 
     [Theory]
@@ -93,7 +92,7 @@ public sealed class LlamaSharpOptionsValidatorTests
         var result = _validator.Validate(null, new LlamaSharpOptions { ModelS3Uri = "s3://my-models/qwen.gguf", ModelPath = "/tmp/model.gguf", ModelS3Concurrency = concurrency });
 
         Assert.True(result.Failed);
-        Assert.Contains("Llm:ModelS3Concurrency", result.FailureMessage);
+        Assert.Contains("Llm:LlamaSharp:ModelS3Concurrency", result.FailureMessage);
     }
 
     [Fact]
@@ -101,7 +100,7 @@ public sealed class LlamaSharpOptionsValidatorTests
     {
         var result = _validator.Validate(null, new LlamaSharpOptions { ModelS3Uri = "s3://my-models/qwen.gguf", ModelPath = "/tmp/model.gguf", ModelS3ServiceUrl = "localhost 9000" });
 
-        Assert.Contains("Llm:ModelS3ServiceUrl", result.FailureMessage);
+        Assert.Contains("Llm:LlamaSharp:ModelS3ServiceUrl", result.FailureMessage);
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 using ChatBot.Llm.LlamaSharp;
 using ChatBot.TestKit;
 
-namespace ChatBot.Llm.Tests;
+namespace ChatBot.Llm.LlamaSharp.Tests;
 
 public sealed class LlamaModelLoaderTests(TinyModels models)
 {
@@ -47,7 +47,7 @@ public sealed class LlamaModelLoaderTests(TinyModels models)
 
             var error = await Assert.ThrowsAsync<ChatBot.Core.StartupException>(() => loader.GetModelAsync(Ct));
 
-            Assert.Contains("Llm:ModelPath", error.Message);
+            Assert.Contains("Llm:LlamaSharp:ModelPath", error.Message);
         }
         finally
         {

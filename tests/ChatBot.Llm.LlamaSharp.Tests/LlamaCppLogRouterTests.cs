@@ -2,7 +2,7 @@ using ChatBot.Llm.LlamaSharp;
 using LLama.Native;
 using Microsoft.Extensions.Logging;
 
-namespace ChatBot.Llm.Tests;
+namespace ChatBot.Llm.LlamaSharp.Tests;
 
 public sealed class LlamaCppLogRouterTests
 {

@@ -4,7 +4,7 @@ using PromptTooLongException = ChatBot.Core.PromptTooLongException;
 using ChatBot.TestKit;
 using Microsoft.Extensions.AI;
 
-namespace ChatBot.Llm.Tests;
+namespace ChatBot.Llm.LlamaSharp.Tests;
 
 public sealed class LlamaSharpChatClientTests(TinyModels models)
 {
@@ -121,7 +121,7 @@ public sealed class LlamaSharpChatClientTests(TinyModels models)
     public async Task GetResponse_WithLongHistory_DropsOldMessagesToFitAndStillAnswers()
     {
         // 128 tokens of context, 32 of them kept for the answer: the history below is several times that.
-        using var client = models.PlainClient(o => { o.ContextSize = 128; o.MaxOutputTokens = 32; });
+        using var client = models.PlainClient(o => { o.ContextSize = 128; });
         var history = Enumerable.Range(0, 10)
             .Select(i => new ChatMessage(i % 2 == 0 ? ChatRole.User : ChatRole.Assistant, $"message {i} {new string('x', 30)}"))
             .Append(new ChatMessage(ChatRole.User, "Newest question"))
@@ -137,18 +137,18 @@ public sealed class LlamaSharpChatClientTests(TinyModels models)
     [Fact]
     public async Task GetResponse_WhenNewestMessageAloneIsTooLong_ThrowsPromptTooLongNamingTheSetting()
     {
-        using var client = models.PlainClient(o => { o.ContextSize = 128; o.MaxOutputTokens = 32; });
+        using var client = models.PlainClient(o => { o.ContextSize = 128; });
 
         var error = await Assert.ThrowsAsync<PromptTooLongException>(() =>
             client.GetResponseAsync([new ChatMessage(ChatRole.User, new string('x', 200))], cancellationToken: Ct));
 
-        Assert.Contains("Llm:ContextSize", error.Message);
+        Assert.Contains("Llm:LlamaSharp:ContextSize", error.Message);
     }
 
     [Fact]
     public async Task PromptFitCheck_CountsTokensWithoutAnswering_AndNamesBothNumbers()
     {
-        using var client = models.PlainClient(o => { o.ContextSize = 128; o.MaxOutputTokens = 32; });
+        using var client = models.PlainClient(o => { o.ContextSize = 128; });
         var check = ((IChatClient)client).GetService<ChatBot.Core.IPromptFitCheck>();
 
         Assert.NotNull(check);

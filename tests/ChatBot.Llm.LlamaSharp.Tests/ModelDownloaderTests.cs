@@ -5,7 +5,7 @@ using System.Text;
 using ChatBot.Llm.LlamaSharp.Download;
 using ChatBot.TestKit;
 
-namespace ChatBot.Llm.Tests;
+namespace ChatBot.Llm.LlamaSharp.Tests;
 
 public sealed class ModelDownloaderTests : IDisposable
 {
@@ -97,7 +97,7 @@ public sealed class ModelDownloaderTests : IDisposable
         var error = await Assert.ThrowsAsync<ModelDownloadException>(() => Downloader().DownloadAsync(server.Url, Destination, Ct));
 
         Assert.Contains("not a GGUF model", error.Message);
-        Assert.Contains("Llm:ModelPath", error.Message);
+        Assert.Contains("Llm:LlamaSharp:ModelPath", error.Message);
         Assert.False(File.Exists(Destination));
         Assert.False(File.Exists(Partial));
     }
@@ -112,7 +112,7 @@ public sealed class ModelDownloaderTests : IDisposable
             Downloader().DownloadAsync(new Uri($"http://127.0.0.1:{closedPort}/model.gguf"), Destination, Ct));
 
         Assert.Contains("unreachable", error.Message);
-        Assert.Contains("Llm__ModelPath=/path/to/model.gguf", error.Message);
+        Assert.Contains("Llm__LlamaSharp__ModelPath=/path/to/model.gguf", error.Message);
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"Took {stopwatch.Elapsed}: an unreachable host must not be retried");
         Assert.False(File.Exists(Destination));
     }
@@ -126,7 +126,7 @@ public sealed class ModelDownloaderTests : IDisposable
             Downloader().DownloadAsync(new Uri(server.Url, "/models/missing.gguf"), Destination, Ct));
 
         Assert.Contains("404", error.Message);
-        Assert.Contains("Llm:DownloadUrl", error.Message);
+        Assert.Contains("Llm:LlamaSharp:DownloadUrl", error.Message);
     }
 
     [Fact]

@@ -4,7 +4,7 @@ using ChatBot.Llm.LlamaSharp.Download;
 using ChatBot.TestKit;
 using ChatBot.TestKit.LocalServers;
 
-namespace ChatBot.Llm.Tests;
+namespace ChatBot.Llm.LlamaSharp.Tests;
 
 /// <summary>The in-Lambda model's cold-start copy, against a real S3-compatible server (s3rver).</summary>
 public sealed class S3ModelFetcherTests(S3rverFixture s3) : IClassFixture<S3rverFixture>, IDisposable
@@ -91,7 +91,7 @@ public sealed class S3ModelFetcherTests(S3rverFixture s3) : IClassFixture<S3rver
         var error = await Assert.ThrowsAsync<ModelDownloadException>(() => Fetcher().FetchAsync(source, Destination, Ct));
 
         Assert.Equal(
-            "The model s3://models/no-such-model.gguf does not exist (S3 answered 404 NoSuchKey or NoSuchBucket). Check Llm:ModelS3Uri, or upload the model there.",
+            "The model s3://models/no-such-model.gguf does not exist (S3 answered 404 NoSuchKey or NoSuchBucket). Check Llm:LlamaSharp:ModelS3Uri, or upload the model there.",
             error.Message);
         Assert.Empty(_directory.GetFiles());
     }
@@ -116,7 +116,7 @@ public sealed class S3ModelFetcherTests(S3rverFixture s3) : IClassFixture<S3rver
 
         var error = await Assert.ThrowsAsync<ModelDownloadException>(() => Fetcher().FetchAsync(source, Destination, Ct));
 
-        Assert.Equal($"The object {source} is not a GGUF model (it does not start with \"GGUF\"). Check Llm:ModelS3Uri.", error.Message);
+        Assert.Equal($"The object {source} is not a GGUF model (it does not start with \"GGUF\"). Check Llm:LlamaSharp:ModelS3Uri.", error.Message);
         Assert.Empty(_directory.GetFiles());
     }
 
