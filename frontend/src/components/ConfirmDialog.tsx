@@ -8,10 +8,13 @@ interface ConfirmDialogProps {
   confirmLabel: string;
   onConfirm: () => void;
   onCancel: () => void;
+  /** `primary` for a dialog that saves rather than deletes. */
+  tone?: 'danger' | 'primary';
+  testId?: string;
 }
 
 /** A modal confirmation on the native <dialog>: focus is trapped, Escape cancels, and focus returns afterwards. */
-export function ConfirmDialog({ open, title, children, confirmLabel, onConfirm, onCancel }: ConfirmDialogProps) {
+export function ConfirmDialog({ open, title, children, confirmLabel, onConfirm, onCancel, tone = 'danger', testId = 'confirm-dialog' }: ConfirmDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
 
   useEffect(() => {
@@ -38,8 +41,8 @@ export function ConfirmDialog({ open, title, children, confirmLabel, onConfirm, 
     <dialog
       ref={ref}
       class="confirm-dialog"
-      aria-labelledby="confirm-title"
-      data-testid="confirm-dialog"
+      aria-labelledby={`${testId}-title`}
+      data-testid={testId}
       onCancel={(e) => {
         e.preventDefault();
         onCancel();
@@ -52,13 +55,13 @@ export function ConfirmDialog({ open, title, children, confirmLabel, onConfirm, 
       }}
     >
       <div class="dialog-content">
-        <h2 id="confirm-title">{title}</h2>
+        <h2 id={`${testId}-title`}>{title}</h2>
         <div class="dialog-body">{children}</div>
         <div class="dialog-actions">
           <button type="button" class="button secondary" data-testid="confirm-cancel" onClick={onCancel}>
             Cancel
           </button>
-          <button type="button" class="button danger" data-testid="confirm-delete" onClick={onConfirm}>
+          <button type="button" class={`button ${tone}`} data-testid={tone === 'danger' ? 'confirm-delete' : `${testId}-save`} onClick={onConfirm}>
             {confirmLabel}
           </button>
         </div>
