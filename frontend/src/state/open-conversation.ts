@@ -58,7 +58,15 @@ export class OpenConversation {
   /** Shows a conversation this tab just created, without loading it: there is nothing to load yet. */
   showCreated(created: ConversationSummary): void {
     ++this._seq;
-    this._ctx.set({ currentId: created.id, current: 'ready', currentError: null, currentTitle: created.title, messages: [] });
+    this._ctx.set({
+      currentId: created.id,
+      current: 'ready',
+      currentError: null,
+      currentTitle: created.title,
+      messages: [],
+      currentInstructions: created.instructions ?? null,
+      currentModel: created.model ?? this._ctx.state.currentModel,
+    });
     this._ctx.options.navigate(`#/c/${encodeURIComponent(created.id)}`);
   }
 
