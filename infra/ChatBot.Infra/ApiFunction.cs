@@ -16,7 +16,7 @@ public sealed class ApiFunctionProps
     public required ITable Table { get; init; }
 
     /// <summary>Which model backend the app uses: its <c>Llm__*</c> settings, and what the role may call or read.</summary>
-    public required ApiModelBackend Backend { get; init; }
+    public required ApiModelBackend Model { get; init; }
 
     /// <summary>A StackExchange.Redis configuration string, or null to use the in-process cache.</summary>
     public string? RedisConfiguration { get; init; }
@@ -102,7 +102,7 @@ public sealed class ApiFunction : Construct
             ["Logging__Console__FormatterName"] = "json",
             ["Logging__Console__FormatterOptions__IncludeScopes"] = "true",
         };
-        foreach (var (key, value) in props.Backend.Environment)
+        foreach (var (key, value) in props.Model.Environment)
         {
             environment[key] = value;
         }
@@ -141,8 +141,8 @@ public sealed class ApiFunction : Construct
                 LayerVersion.FromLayerVersionArn(this, "WebAdapter",
                     $"arn:{stack.Partition}:lambda:{stack.Region}:{WebAdapterLayerAccount}:layer:LambdaAdapterLayerArm64:{WebAdapterLayerVersion}"),
             ],
-            MemorySize = props.Backend.MemorySizeMb ?? MemorySizeMb,
-            EphemeralStorageSize = props.Backend.EphemeralStorageMb is { } storage ? Size.Mebibytes(storage) : null,
+            MemorySize = props.Model.MemorySizeMb ?? MemorySizeMb,
+            EphemeralStorageSize = props.Model.EphemeralStorageMb is { } storage ? Size.Mebibytes(storage) : null,
             Timeout = AnswerTimeout,
             Environment = environment,
             ReservedConcurrentExecutions = props.ReservedConcurrency,
@@ -164,7 +164,7 @@ public sealed class ApiFunction : Construct
         props.Table.Grant(Function, ConversationTable.DataActions);
 
         // Bedrock: invoke exactly the offered models (and, for an inference profile, where it routes), nothing else.
-        if (props.Backend.Bedrock is { Count: > 0 } bedrock)
+        if (props.Model.Bedrock is { Count: > 0 } bedrock)
         {
             Function.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
             {
@@ -175,7 +175,7 @@ public sealed class ApiFunction : Construct
         }
 
         // In-Lambda model: read the one model object (ranged GETs need only s3:GetObject), no listing, no other key.
-        if (props.Backend.ModelObjectArn is { } modelObject)
+        if (props.Model.ModelObjectArn is { } modelObject)
         {
             Function.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
             {

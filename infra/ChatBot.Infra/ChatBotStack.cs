@@ -34,7 +34,7 @@ public sealed class ChatBotStack : Stack
             : null;
 
         // Conversations and messages: the source of truth.
-        Table = new ConversationTable(this, "Conversations", new ConversationTableProps { RemovalPolicy = removal });
+        Conversations = new ConversationTable(this, "Conversations", new ConversationTableProps { RemovalPolicy = removal });
 
         // The gateway endpoint reaches this table only, whoever asks (a second fence behind the function's IAM role).
         Network?.DynamoDbEndpoint.AddToPolicy(new PolicyStatement(new PolicyStatementProps
@@ -42,7 +42,7 @@ public sealed class ChatBotStack : Stack
             Sid = "ThisTableOnly",
             Principals = [new AnyPrincipal()],
             Actions = ConversationTable.DataActions,
-            Resources = [Table.Table.TableArn, Table.Table.TableArn + "/index/*"],
+            Resources = [Conversations.Table.TableArn, Conversations.Table.TableArn + "/index/*"],
         }));
 
         // Full profile: recent context per conversation, so a normal turn reads no DynamoDB.
@@ -76,11 +76,11 @@ public sealed class ChatBotStack : Stack
         };
 
         // The ASP.NET app on Lambda, behind the Lambda Web Adapter.
-        Backend = new ApiFunction(this, "ApiFunction", new ApiFunctionProps
+        ApiFunction = new ApiFunction(this, "ApiFunction", new ApiFunctionProps
         {
             Package = SourceBuild.ApiCode(settings),
-            Table = Table.Table,
-            Backend = backend,
+            Table = Conversations.Table,
+            Model = backend,
             RedisConfiguration = Cache?.RedisConfiguration,
             Network = Network,
             ReservedConcurrency = settings.ReservedConcurrency,
@@ -92,13 +92,13 @@ public sealed class ChatBotStack : Stack
         // A cold start must find the model in place: the function changes only after the deploy-time copy is done.
         if (Models?.Copy is { } copy)
         {
-            Backend.Function.Node.AddDependency(copy);
+            ApiFunction.Function.Node.AddDependency(copy);
         }
 
         // The REST API: Cognito authorizer, throttling, access logs, streaming integration.
         Api = new ChatApi(this, "Api", new ChatApiProps
         {
-            Function = Backend.Invoked,
+            Function = ApiFunction.Invoked,
             UserPool = Users.UserPool,
             RateLimit = settings.ApiRateLimit,
             BurstLimit = settings.ApiBurstLimit,
@@ -110,8 +110,8 @@ public sealed class ChatBotStack : Stack
         Monitoring = new Monitoring(this, "Monitoring", new MonitoringProps
         {
             Api = Api.RestApi,
-            Function = Backend.Function,
-            Table = Table.Table,
+            Function = ApiFunction.Function,
+            Table = Conversations.Table,
             BedrockModelId = settings.Llm == LlmBackend.Bedrock ? settings.Model?.ModelId : null,
             DailyTokenBudget = settings.DailyTokenBudget,
             AlarmEmail = settings.AlarmEmail,
@@ -173,7 +173,7 @@ public sealed class ChatBotStack : Stack
     }
 
     public Network? Network { get; }
-    public ConversationTable Table { get; }
+    public ConversationTable Conversations { get; }
     public ContextCache? Cache { get; }
 
     /// <summary>llm=fargate: llama-server on ECS Fargate.</summary>
@@ -183,7 +183,7 @@ public sealed class ChatBotStack : Stack
     public ModelStore? Models { get; private set; }
 
     public UserDirectory Users { get; }
-    public ApiFunction Backend { get; }
+    public ApiFunction ApiFunction { get; }
     public ChatApi Api { get; }
     public Website Site { get; }
     public Monitoring Monitoring { get; }
@@ -235,7 +235,7 @@ public sealed class ChatBotStack : Stack
         _ = new CfnOutput(this, "UserPoolId", new CfnOutputProps { Value = Users.UserPool.UserPoolId });
         _ = new CfnOutput(this, "UserPoolClientId", new CfnOutputProps { Value = clientId });
         _ = new CfnOutput(this, "CognitoDomain", new CfnOutputProps { Value = Users.HostedUiUrl });
-        _ = new CfnOutput(this, "TableName", new CfnOutputProps { Value = Table.Table.TableName });
+        _ = new CfnOutput(this, "TableName", new CfnOutputProps { Value = Conversations.Table.TableName });
         _ = new CfnOutput(this, "CreateFirstUser", new CfnOutputProps
         {
             Description = "Invite the first user (Cognito emails a temporary password), then make them an admin",

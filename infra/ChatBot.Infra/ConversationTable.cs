@@ -18,6 +18,9 @@ public sealed class ConversationTableProps
 /// <item><c>LSI1SK</c> (local index LSI1, same partition) orders a conversation's messages by time.</item>
 /// <item><c>GSI1PK = U#{userId}</c> with <c>GSI1SK = {updatedAt}#{conversationId}</c> on the meta item lists a user's
 /// conversations newest first (GSI1).</item>
+/// <item>Each user's usage has <c>PK = U#{userId}#USAGE</c>, one item per UTC day (<c>SK = D#{day}</c>, also in GSI1 under
+/// <c>USAGE#{yyyy-MM}</c> for the admin usage view, the one GSI1 key that names no user) and the limits an admin set
+/// (<c>SK = LIMITS</c>). Day items expire through the table's TTL.</item>
 /// <item>Every partition key starts with the user id, so IAM <c>dynamodb:LeadingKeys</c> can confine a principal
 /// to its own rows.</item>
 /// </list>
@@ -31,6 +34,12 @@ public sealed class ConversationTable : Construct
     public const string Gsi1Name = "GSI1";
     public const string Gsi1PartitionKey = "GSI1PK";
     public const string Gsi1SortKey = "GSI1SK";
+
+    /// <summary>
+    /// The TTL attribute: DynamoDB deletes an item (for free) once this epoch-seconds time has passed. Only usage items carry
+    /// it (DynamoDbUsageStore, a year and a bit after their day); conversations are kept until their user deletes them.
+    /// </summary>
+    public const string TimeToLiveAttribute = "ExpiresAt";
 
     /// <summary>
     /// Exactly the operations the DynamoDB store calls (DynamoDbConversationStore), and so all the API's role may do on
@@ -57,6 +66,7 @@ public sealed class ConversationTable : Construct
             Encryption = TableEncryption.AWS_MANAGED,
             RemovalPolicy = props.RemovalPolicy,
             DeletionProtection = retain,
+            TimeToLiveAttribute = TimeToLiveAttribute,
         });
 
         Table.AddLocalSecondaryIndex(new LocalSecondaryIndexProps

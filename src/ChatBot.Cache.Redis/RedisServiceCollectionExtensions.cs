@@ -16,8 +16,7 @@ public static class RedisServiceCollectionExtensions
     {
         services.AddOptions<RedisCacheOptions>()
             .Bind(cacheSection.GetSection(RedisCacheOptions.SectionName))
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<RedisCacheOptions>, RedisCacheOptionsValidator>();
+            .ValidateWith<RedisCacheOptions, RedisCacheOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<RedisContextCache>();
         services.AddSingleton<IContextCache>(provider => provider.GetRequiredService<RedisContextCache>());

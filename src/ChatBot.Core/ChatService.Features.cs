@@ -27,6 +27,7 @@ public sealed partial class ChatService
             now,
             NullIfBlank(modelId),
             NullIfBlank(instructions));
+        await CountConversationAsync(userId, cancellationToken);
         await store.CreateConversationAsync(conversation, cancellationToken);
         return conversation;
     }
@@ -86,9 +87,10 @@ public sealed partial class ChatService
         await EnsurePromptFitsAsync(prompt, model, cancellationToken);
 
         var lease = NewLease(time.GetUtcNow());
-        return await store.EditUserMessageAsync(userId, question, lease, cancellationToken) switch
+        var ticket = await BeginUsageAsync(userId, cancellationToken);
+        return await UnlessRefusedAsync(ticket, store.EditUserMessageAsync(userId, question, lease, cancellationToken), c => c == TurnClaim.Claimed) switch
         {
-            TurnClaim.Claimed => new TurnStart.Started(new ChatTurn(this, userId, history, question, prompt, lease, new TurnPlan(model, ReplacesAnswer: true))),
+            TurnClaim.Claimed => new TurnStart.Started(new ChatTurn(this, userId, history, question, prompt, lease, new TurnPlan(model, ReplacesAnswer: true), ticket)),
             TurnClaim.Busy => throw Busy(),
             _ => new TurnStart.NotFound(),
         };
@@ -125,10 +127,11 @@ public sealed partial class ChatService
         await EnsurePromptFitsAsync(prompt, model, cancellationToken);
 
         var lease = NewLease(time.GetUtcNow());
-        return await store.ClaimTurnAsync(userId, conversationId, lease, cancellationToken) switch
+        var ticket = await BeginUsageAsync(userId, cancellationToken);
+        return await UnlessRefusedAsync(ticket, store.ClaimTurnAsync(userId, conversationId, lease, cancellationToken), c => c == TurnClaim.Claimed) switch
         {
             TurnClaim.Claimed => new TurnStart.Started(new ChatTurn(
-                this, userId, history, question, prompt, lease, new TurnPlan(model, ReplacesAnswer: true, Continues: answer))),
+                this, userId, history, question, prompt, lease, new TurnPlan(model, ReplacesAnswer: true, Continues: answer), ticket)),
             TurnClaim.Busy => throw Busy(),
             _ => new TurnStart.NotFound(),
         };

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace ChatBot.Core;
 
@@ -11,12 +12,12 @@ public static class CoreServiceCollectionExtensions
     {
         builder.Services.AddOptions<ChatServiceOptions>()
             .Bind(builder.Configuration.GetSection(ChatServiceOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+            .ValidateWith<ChatServiceOptions, ChatServiceOptionsValidator>();
         builder.Services.AddOptions<ContextCacheOptions>()
             .Bind(builder.Configuration.GetSection(ContextCacheOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+            // The cache keeps what a prompt uses, so a hit and a miss give the model the same history.
+            .PostConfigure<IOptions<ChatServiceOptions>>((cache, chat) => cache.MaxMessages = Math.Max(1, chat.Value.HistoryMessages))
+            .ValidateWith<ContextCacheOptions, ContextCacheOptionsValidator>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ChatService>();
         return builder;

@@ -11,20 +11,32 @@ public sealed class ContextCacheOptions
     /// <summary><c>Memory</c> (in-process, the local default) or <c>Redis</c>.</summary>
     public string Provider { get; set; } = "Memory";
 
-    /// <summary>The newest messages kept per conversation.</summary>
-    [System.ComponentModel.DataAnnotations.Range(1, 1000, ErrorMessage = "Cache:MaxMessages must be between 1 and 1000.")]
+    /// <summary>
+    /// The newest messages kept per conversation. Not a setting of its own: it follows <c>Chat:HistoryMessages</c>, so a
+    /// turn's prompt is the same whether its context came from the cache or from the store.
+    /// </summary>
     public int MaxMessages { get; set; } = 20;
 
     /// <summary>The most UTF-16 characters of message content kept per conversation; older messages go first.</summary>
-    [System.ComponentModel.DataAnnotations.Range(1024, 16_777_216, ErrorMessage = "Cache:MaxCharsPerConversation must be between 1024 and 16777216.")]
     public int MaxCharsPerConversation { get; set; } = 256 * 1024;
 
     /// <summary>How long an idle conversation stays cached.</summary>
     public TimeSpan Ttl { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>The most conversations the in-process cache holds at once.</summary>
-    [System.ComponentModel.DataAnnotations.Range(1, 10_000_000, ErrorMessage = "Cache:MaxConversations must be between 1 and 10000000.")]
     public int MaxConversations { get; set; } = 10_000;
+}
+
+/// <summary>Stops the app at startup when a <c>Cache</c> bound is out of range, naming it.</summary>
+internal sealed class ContextCacheOptionsValidator : IValidateOptions<ContextCacheOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ContextCacheOptions options)
+    {
+        var failures = new List<string>();
+        failures.CheckRange("Cache:MaxCharsPerConversation", options.MaxCharsPerConversation, 1024, 16_777_216);
+        failures.CheckRange("Cache:MaxConversations", options.MaxConversations, 1, 10_000_000);
+        return failures.ToResult();
+    }
 }
 
 /// <summary>The local default: an in-process, size-bounded cache. On Lambda each instance has its own, which is still correct

@@ -1,6 +1,7 @@
 using Amazon;
 using Amazon.Runtime;
 using Amazon.Runtime.Signing;
+using ChatBot.Core;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,8 +36,7 @@ public static class BedrockServiceCollectionExtensions
                         : Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION");
                 }
             })
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BedrockOptions>, BedrockOptionsValidator>());
+            .ValidateWith<BedrockOptions, BedrockOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<AWSCredentials, DefaultChainCredentials>();
 

@@ -22,8 +22,8 @@ public static class LlamaSharpServiceCollectionExtensions
     /// </remarks>
     public static ChatClientBuilder AddLlamaSharpChatClient(this IServiceCollection services, IConfiguration llmSection)
     {
-        services.AddOptions<LlamaSharpOptions>().Bind(llmSection.GetSection(LlamaSharpOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<LlamaSharpOptions>, LlamaSharpOptionsValidator>();
+        services.AddOptions<LlamaSharpOptions>().Bind(llmSection.GetSection(LlamaSharpOptions.SectionName))
+            .ValidateWith<LlamaSharpOptions, LlamaSharpOptionsValidator>();
 
         // A model is hundreds of megabytes: HttpClient's default 100 s timeout would kill the download, and
         // ModelDownloader has its own stall timeout instead. ModelDownloader logs its own progress and failures, so the
@@ -39,10 +39,10 @@ public static class LlamaSharpServiceCollectionExtensions
         });
         services.RunAtStartup((sp, cancellationToken) => sp.GetRequiredService<LlamaModelLoader>().GetModelAsync(cancellationToken));
 
-        return services.AddChatClient(sp => new LlamaSharpChatClient(
+        return services.AddChatClient(sp => new LlamaSharpErrorMappingChatClient(new LlamaSharpChatClient(
             sp.GetRequiredService<LlamaModelLoader>(),
             sp.GetRequiredService<IOptions<LlamaSharpOptions>>().Value,
-            sp.GetRequiredService<ILogger<LlamaSharpChatClient>>()));
+            sp.GetRequiredService<ILogger<LlamaSharpChatClient>>())));
     }
 
     // The configured model first (the default), then every other *.gguf in Llm:LlamaSharp:ModelsDirectory, by name.

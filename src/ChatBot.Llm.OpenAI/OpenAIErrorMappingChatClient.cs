@@ -1,7 +1,6 @@
 using System.ClientModel;
 using System.Globalization;
 using System.Net;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using ChatBot.Core;
 using Microsoft.Extensions.AI;
@@ -12,7 +11,7 @@ namespace ChatBot.Llm.OpenAI;
 /// Turns the OpenAI client's failures (<see cref="ClientResultException"/> with an HTTP status, network errors) into
 /// <see cref="ModelException"/>s, so the API answers a busy or misconfigured model server the same way for every provider.
 /// </summary>
-internal sealed class OpenAIErrorMappingChatClient(IChatClient innerClient, Uri endpoint, string modelId) : DelegatingChatClient(innerClient)
+internal sealed class OpenAIErrorMappingChatClient(IChatClient innerClient, Uri endpoint, string modelId) : ModelErrorMappingChatClient(innerClient)
 {
     // The server's one model is the whole list (llm=fargate and llm=lambda serve one self-hosted model).
     private readonly ChatBot.Core.ModelCatalog _catalog = new([new ChatBot.Core.ModelInfo(modelId, modelId, "openai", null)]);
@@ -22,51 +21,15 @@ internal sealed class OpenAIErrorMappingChatClient(IChatClient innerClient, Uri 
 
     private static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(5);
 
-    public override async Task<ChatResponse> GetResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    protected override ModelException? Map(Exception exception) => exception switch
     {
-        try
-        {
-            return await base.GetResponseAsync(messages, options, cancellationToken);
-        }
-        catch (Exception ex) when (Map(ex, cancellationToken) is { } mapped)
-        {
-            throw mapped;
-        }
-    }
-
-    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await using var updates = base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
-        while (true)
-        {
-            try
-            {
-                if (!await updates.MoveNextAsync())
-                {
-                    yield break;
-                }
-            }
-            catch (Exception ex) when (Map(ex, cancellationToken) is { } mapped)
-            {
-                throw mapped;
-            }
-
-            yield return updates.Current;
-        }
-    }
-
-    private ModelException? Map(Exception exception, CancellationToken cancellationToken) => exception switch
-    {
-        ModelException => null,
-        OperationCanceledException when cancellationToken.IsCancellationRequested => null,
         ClientResultException { Status: > 0 } result => FromStatus(result),
         ClientResultException or HttpRequestException or IOException => new ModelException(
             ModelErrorKind.Unavailable,
             $"Could not reach the model server at {endpoint}, or it dropped the connection: {exception.Message}",
             DefaultRetryAfter,
             exception),
+        // Not the caller's cancellation (the base lets that through): the client's own NetworkTimeout.
         OperationCanceledException => new ModelException(
             ModelErrorKind.Unavailable, $"The model server at {endpoint} did not answer in time (Llm:OpenAI:NetworkTimeout).", DefaultRetryAfter, exception),
         _ => null,

@@ -1,5 +1,6 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
+using ChatBot.Core;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,8 +20,8 @@ public static class OpenAIServiceCollectionExtensions
     /// </summary>
     public static ChatClientBuilder AddOpenAICompatibleChatClient(this IServiceCollection services, IConfiguration llmSection)
     {
-        services.AddOptions<OpenAICompatibleOptions>().Bind(llmSection.GetSection(OpenAICompatibleOptions.SectionName)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OpenAICompatibleOptions>, OpenAICompatibleOptionsValidator>());
+        services.AddOptions<OpenAICompatibleOptions>().Bind(llmSection.GetSection(OpenAICompatibleOptions.SectionName))
+            .ValidateWith<OpenAICompatibleOptions, OpenAICompatibleOptionsValidator>();
 
         return services.AddChatClient(sp =>
         {

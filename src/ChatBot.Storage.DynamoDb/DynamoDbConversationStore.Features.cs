@@ -13,6 +13,11 @@ namespace ChatBot.Storage.DynamoDb;
 // - User settings: 1 GetItem to read, 1 PutItem to save.
 public sealed partial class DynamoDbConversationStore
 {
+    /// <summary>A rename is an update of the title alone.</summary>
+    public Task<Conversation?> RenameConversationAsync(
+        string userId, string conversationId, string title, DateTimeOffset updatedAt, CancellationToken cancellationToken) =>
+        UpdateConversationAsync(userId, conversationId, new ConversationPatch(Title: title), updatedAt, cancellationToken);
+
     public async Task<TurnClaim> EditUserMessageAsync(string userId, ConversationMessage question, TurnLease lease, CancellationToken cancellationToken)
     {
         RequireUserId(userId);

@@ -6,6 +6,11 @@ namespace ChatBot.Storage.Sqlite;
 // Model choice, custom instructions, edit, continue and feedback.
 public sealed partial class SqliteConversationStore
 {
+    /// <summary>A rename is an update of the title alone.</summary>
+    public Task<Conversation?> RenameConversationAsync(
+        string userId, string conversationId, string title, DateTimeOffset updatedAt, CancellationToken cancellationToken) =>
+        UpdateConversationAsync(userId, conversationId, new ConversationPatch(Title: title), updatedAt, cancellationToken);
+
     public Task<Conversation?> UpdateConversationAsync(
         string userId, string conversationId, ConversationPatch patch, DateTimeOffset updatedAt, CancellationToken cancellationToken) =>
         RunAsync(async connection =>

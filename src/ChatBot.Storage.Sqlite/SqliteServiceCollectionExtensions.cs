@@ -14,8 +14,7 @@ public static class SqliteServiceCollectionExtensions
     {
         services.AddOptions<SqliteStoreOptions>()
             .Bind(storageSection.GetSection(SqliteStoreOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+            .ValidateWith<SqliteStoreOptions, SqliteStoreOptionsValidator>();
 
         // A relative path is relative to the working directory, like every path setting: where the user ran the command.
         services.AddOptions<SqliteStoreOptions>()
@@ -29,6 +28,7 @@ public static class SqliteServiceCollectionExtensions
 
         services.AddSingleton<SqliteConversationStore>();
         services.AddSingleton<IConversationStore>(provider => provider.GetRequiredService<SqliteConversationStore>());
+        services.AddSingleton<ChatBot.Core.Usage.IUsageStore, SqliteUsageStore>();
         services.RunAtStartup((provider, cancellationToken) => provider.GetRequiredService<SqliteConversationStore>().InitializeAsync(cancellationToken));
         return services;
     }

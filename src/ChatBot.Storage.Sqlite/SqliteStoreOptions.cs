@@ -1,4 +1,5 @@
-using System.ComponentModel.DataAnnotations;
+using ChatBot.Core;
+using Microsoft.Extensions.Options;
 
 namespace ChatBot.Storage.Sqlite;
 
@@ -11,6 +12,20 @@ public sealed class SqliteStoreOptions
     /// The database file. A relative path is resolved against the app's content root. Its folder is created if missing, and the
     /// cursor signing key is kept beside it.
     /// </summary>
-    [Required(AllowEmptyStrings = false, ErrorMessage = "Storage:Sqlite:Path must name the database file, for example .data/chatbot.db.")]
     public string Path { get; set; } = ".data/chatbot.db";
+}
+
+/// <summary>Stops the app at startup when the database path is missing, naming the setting.</summary>
+internal sealed class SqliteStoreOptionsValidator : IValidateOptions<SqliteStoreOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SqliteStoreOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.Path))
+        {
+            failures.Add("Storage:Sqlite:Path must name the database file, for example .data/chatbot.db.");
+        }
+
+        return failures.ToResult();
+    }
 }

@@ -73,12 +73,13 @@ public sealed partial class DynamoDbRequestTests(DynamoDbTableFixture table) : I
         await store.ListConversationsAsync(user, 20, null, Ct);
         Assert.Equal(["Query", "BatchGetItem"], _http.TakeTargets());
 
-        await ((IConversationStore)store).RenameConversationAsync(user, conversation.Id, "Renamed", Now(), Ct);
+        await store.RenameConversationAsync(user, conversation.Id, "Renamed", Now(), Ct);
         Assert.Equal(["UpdateItem", "UpdateItem"], _http.TakeTargets());
 
-        // The conversation item first (the fence), then one Query for the other 31 keys and two batches of at most 25.
+        // The conversation item first (the fence), then one Query for the other 31 keys, two batches of at most 25 for the
+        // messages, and the activity item last.
         await store.DeleteConversationAsync(user, conversation.Id, Ct);
-        Assert.Equal(["DeleteItem", "Query", "BatchWriteItem", "BatchWriteItem"], _http.TakeTargets());
+        Assert.Equal(["DeleteItem", "Query", "BatchWriteItem", "BatchWriteItem", "DeleteItem"], _http.TakeTargets());
     }
 
     [Fact]

@@ -7,13 +7,13 @@ namespace ChatBot.Api.Tests;
 /// <summary>Auth:Mode=ApiGateway reads the claims API Gateway's Cognito authorizer verified, as the Lambda Web Adapter forwards them.</summary>
 public sealed class ApiGatewayModeTests
 {
-    private static ChatBotApp CreateApp() => new(new ScriptedChatClient("ok"), new Dictionary<string, string?>
+    private static ApiTestApp CreateApp() => new(new ScriptedChatClient("ok"), new Dictionary<string, string?>
     {
         ["Auth:Mode"] = "ApiGateway",
         ["Auth:AllowApiGatewayOffLambda"] = "true",
     });
 
-    private static HttpClient ClientWithContext(ChatBotApp app, string context)
+    private static HttpClient ClientWithContext(ApiTestApp app, string context)
     {
         var client = app.CreateClient();
         client.DefaultRequestHeaders.Add("x-amzn-request-context", context);
@@ -142,14 +142,14 @@ public sealed class StartupGuardTests
     public async Task TwoBadSettings_EachGetsItsOwnReadableLine()
     {
         var (exitCode, output) = await RunApiAsync(
-            new Dictionary<string, string> { ["Chat__MaxMessageBytes"] = "0", ["Cache__MaxMessages"] = "0" }, "--urls", "http://127.0.0.1:0");
+            new Dictionary<string, string> { ["Chat__MaxMessageBytes"] = "0", ["Cache__MaxConversations"] = "0" }, "--urls", "http://127.0.0.1:0");
 
         var readable = output.Split('\n').Where(line => line.StartsWith("ChatBot cannot start: ", StringComparison.Ordinal)).ToList();
         Assert.Equal(1, exitCode);
         Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
         Assert.Equal(2, readable.Count);
         Assert.Contains("Chat:MaxMessageBytes must be between 1 and 1048576.", readable[0], StringComparison.Ordinal);
-        Assert.Contains("Cache:MaxMessages must be between 1 and 1000.", readable[1], StringComparison.Ordinal);
+        Assert.Contains("Cache:MaxConversations must be between 1 and 10000000.", readable[1], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -11,7 +11,7 @@ public sealed partial class AwsAdaptersApiTests
     public async Task Features_OnDynamoDbAndRedis_ContinueEditFeedbackInstructionsAndModel()
     {
         // The real embedded model, ten tokens per answer: its 27-token alphabet takes two continues to finish.
-        using var app = new ChatBotApp(settings: new Dictionary<string, string?>
+        using var app = new ApiTestApp(settings: new Dictionary<string, string?>
         {
             ["Storage:Provider"] = "DynamoDb",
             ["Storage:DynamoDb:TableName"] = "chatbot-" + Guid.NewGuid().ToString("N")[..8],
@@ -24,8 +24,8 @@ public sealed partial class AwsAdaptersApiTests
         var client = app.ClientFor("alice");
         Assert.Equal(HttpStatusCode.OK, (await client.PutAsJsonAsync("/api/me/settings", new { instructions = "Be brief." })).StatusCode);
         var created = await client.PostAsJsonAsync("/api/conversations", new { });
-        var conversation = (await created.Content.ReadFromJsonAsync<FeatureConversationDto>(ChatBotApp.Json))!;
-        var models = (await client.GetFromJsonAsync<ModelListDto>("/api/models", ChatBotApp.Json))!;
+        var conversation = (await created.Content.ReadFromJsonAsync<FeatureConversationDto>(ApiTestApp.Json))!;
+        var models = (await client.GetFromJsonAsync<ModelListDto>("/api/models", ApiTestApp.Json))!;
 
         var cut = await ModelChoiceApiTests.ReadTurnAsync(await client.SendJsonAsync(conversation.Id, new { content = "hello", model = models.DefaultModel }));
         var once = await ModelChoiceApiTests.ReadTurnAsync(await client.PostAsync($"/api/conversations/{conversation.Id}/continue", null));
@@ -40,7 +40,7 @@ public sealed partial class AwsAdaptersApiTests
         Assert.Equal((cut.Assistant.Id, "abcdefghijklmnopqrst"), (once.Assistant.Id, once.Assistant.Content));
         Assert.Equal((cut.Assistant.Id, TinyGgufModel.ExpectedChatAnswer, "stop"), (twice.Assistant.Id, twice.Assistant.Content, twice.Assistant.FinishReason));
         Assert.Equal(HttpStatusCode.OK, rated.StatusCode);
-        var stored = (await client.GetFromJsonAsync<FeatureConversationDto>($"/api/conversations/{conversation.Id}", ChatBotApp.Json))!;
+        var stored = (await client.GetFromJsonAsync<FeatureConversationDto>($"/api/conversations/{conversation.Id}", ApiTestApp.Json))!;
         Assert.Equal(["hello again", "abcdefghij"], stored.Messages!.Select(m => m.Content));
         Assert.Equal([cut.User.Id, edited.Assistant.Id], stored.Messages!.Select(m => m.Id));
         Assert.Equal(("down", "cut off"), (stored.Messages![1].Feedback!.Rating, stored.Messages[1].Feedback!.Comment));

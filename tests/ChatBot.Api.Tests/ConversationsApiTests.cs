@@ -6,7 +6,7 @@ namespace ChatBot.Api.Tests;
 
 public sealed class ConversationsApiTests : IClassFixture<SharedApp>
 {
-    private readonly ChatBotApp _app;
+    private readonly ApiTestApp _app;
 
     public ConversationsApiTests(SharedApp shared) => _app = shared.App;
 
@@ -38,7 +38,7 @@ public sealed class ConversationsApiTests : IClassFixture<SharedApp>
         var response = await client.PostAsJsonAsync("/api/conversations", new { title = "Trip ideas" });
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var created = await response.Content.ReadFromJsonAsync<ConversationDto>(ChatBotApp.Json);
+        var created = await response.Content.ReadFromJsonAsync<ConversationDto>(ApiTestApp.Json);
         Assert.Equal("Trip ideas", created!.Title);
         Assert.Equal($"/api/conversations/{created.Id}", response.Headers.Location?.OriginalString);
         Assert.Empty((await client.GetConversationAsync(created.Id)).Messages!);
@@ -56,8 +56,8 @@ public sealed class ConversationsApiTests : IClassFixture<SharedApp>
 
         await _app.ClientFor(NewUser()).CreateConversationAsync("someone else's");
 
-        var first = await client.GetFromJsonAsync<ConversationListDto>("/api/conversations?limit=3", ChatBotApp.Json);
-        var second = await client.GetFromJsonAsync<ConversationListDto>($"/api/conversations?limit=3&cursor={Uri.EscapeDataString(first!.NextCursor!)}", ChatBotApp.Json);
+        var first = await client.GetFromJsonAsync<ConversationListDto>("/api/conversations?limit=3", ApiTestApp.Json);
+        var second = await client.GetFromJsonAsync<ConversationListDto>($"/api/conversations?limit=3&cursor={Uri.EscapeDataString(first!.NextCursor!)}", ApiTestApp.Json);
 
         Assert.Equal(["c4", "c3", "c2"], first.Items.Select(c => c.Title));
         Assert.Equal(["c1", "c0"], second!.Items.Select(c => c.Title));
@@ -85,7 +85,7 @@ public sealed class ConversationsApiTests : IClassFixture<SharedApp>
             await owner.CreateConversationAsync($"c{i}");
         }
 
-        var page = await owner.GetFromJsonAsync<ConversationListDto>("/api/conversations?limit=1", ChatBotApp.Json);
+        var page = await owner.GetFromJsonAsync<ConversationListDto>("/api/conversations?limit=1", ApiTestApp.Json);
 
         var response = await _app.ClientFor(NewUser()).GetAsync($"/api/conversations?cursor={Uri.EscapeDataString(page!.NextCursor!)}");
 
@@ -148,7 +148,7 @@ public sealed class ConversationsApiTests : IClassFixture<SharedApp>
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/conversations/{conversation.Id}")).StatusCode);
 
         await AssertProblemAsync(await client.GetAsync($"/api/conversations/{conversation.Id}"), HttpStatusCode.NotFound);
-        Assert.Empty((await client.GetFromJsonAsync<ConversationListDto>("/api/conversations", ChatBotApp.Json))!.Items);
+        Assert.Empty((await client.GetFromJsonAsync<ConversationListDto>("/api/conversations", ApiTestApp.Json))!.Items);
     }
 
     [Theory]
@@ -203,7 +203,7 @@ public sealed class ConversationsApiTests : IClassFixture<SharedApp>
 /// <summary>One app for the tests that only need isolation by user, since starting a host per test is slow.</summary>
 public sealed class SharedApp : IDisposable
 {
-    public ChatBotApp App { get; } = new();
+    public ApiTestApp App { get; } = new();
 
     public void Dispose() => App.Dispose();
 }

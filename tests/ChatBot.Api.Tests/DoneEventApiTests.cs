@@ -10,7 +10,7 @@ public sealed class DoneEventApiTests
     [Fact]
     public async Task Done_OnFirstTurn_CarriesTheTitleMadeFromTheFirstMessage()
     {
-        using var app = new ChatBotApp(new ScriptedChatClient("ok"));
+        using var app = new ApiTestApp(new ScriptedChatClient("ok"));
         var client = app.ClientFor(User);
         var conversation = await client.CreateConversationAsync();
 
@@ -19,14 +19,14 @@ public sealed class DoneEventApiTests
         var done = events[^1].Read<DoneDto>();
         Assert.Equal(("assistant", "ok"), (done.Role, done.Content));
         Assert.Equal((conversation.Id, "Best hikes near Lisbon?"), (done.Conversation.Id, done.Conversation.Title));
-        var listed = await client.GetFromJsonAsync<ConversationListDto>("/api/conversations", ChatBotApp.Json);
+        var listed = await client.GetFromJsonAsync<ConversationListDto>("/api/conversations", ApiTestApp.Json);
         Assert.Equal(done.Conversation.Title, Assert.Single(listed!.Items).Title);
     }
 
     [Fact]
     public async Task Done_InANamedConversation_KeepsItsName()
     {
-        using var app = new ChatBotApp(new ScriptedChatClient("ok"));
+        using var app = new ApiTestApp(new ScriptedChatClient("ok"));
         var client = app.ClientFor(User);
         var conversation = await client.CreateConversationAsync("Trip planning");
 
@@ -38,7 +38,7 @@ public sealed class DoneEventApiTests
     [Fact]
     public async Task Done_ForARepeatedClientMessageId_CarriesTheConversationToo()
     {
-        using var app = new ChatBotApp(new ScriptedChatClient("ok"));
+        using var app = new ApiTestApp(new ScriptedChatClient("ok"));
         var client = app.ClientFor(User);
         var conversation = await client.CreateConversationAsync();
         await client.SendStreamingAsync(conversation.Id, new { content = "Hello there", clientMessageId = "m-1" });

@@ -17,7 +17,7 @@ public sealed class EditContinueFeedbackApiTests
     public async Task AnswerCutOffAtTheTokenLimit_SaysSo_AndContinueExtendsTheSameMessageUntilItEnds()
     {
         // Five tokens per answer: the 27-token alphabet answer is cut off, then continued five letters at a time.
-        using var app = new ChatBotApp(settings: new Dictionary<string, string?> { ["Chat:MaxOutputTokens"] = "5" });
+        using var app = new ApiTestApp(settings: new Dictionary<string, string?> { ["Chat:MaxOutputTokens"] = "5" });
         var client = app.ClientFor(User);
         var conversation = await client.CreateConversationAsync();
 
@@ -38,7 +38,7 @@ public sealed class EditContinueFeedbackApiTests
         }
 
         Assert.Equal((cut.Assistant.Id, TinyGgufModel.ExpectedChatAnswer, "stop"), (last.Id, last.Content, last.FinishReason));
-        var stored = await client.GetFromJsonAsync<FeatureConversationDto>($"/api/conversations/{conversation.Id}", ChatBotApp.Json);
+        var stored = await client.GetFromJsonAsync<FeatureConversationDto>($"/api/conversations/{conversation.Id}", ApiTestApp.Json);
         Assert.Equal(["hello", TinyGgufModel.ExpectedChatAnswer], stored!.Messages!.Select(m => m.Content));
         var nothingLeft = await client.PostAsync($"/api/conversations/{conversation.Id}/continue", null);
         await ConversationsApiTests.AssertProblemAsync(nothingLeft, HttpStatusCode.Conflict);
@@ -47,7 +47,7 @@ public sealed class EditContinueFeedbackApiTests
     [Fact]
     public async Task EditTheLastQuestion_ReplacesTheLastTurn_NotAddingOne()
     {
-        using var app = new ChatBotApp();
+        using var app = new ApiTestApp();
         var client = app.ClientFor(User);
         var conversation = await client.CreateConversationAsync();
         var first = await ModelChoiceApiTests.ReadTurnAsync(await client.SendJsonAsync(conversation.Id, new { content = "first" }));
@@ -59,7 +59,7 @@ public sealed class EditContinueFeedbackApiTests
         Assert.Equal(("user", "second", second.User.Id), (events[0].Name, events[0].Read<FeatureMessageDto>().Content, events[0].Read<FeatureMessageDto>().Id));
         Assert.Equal("done", events[^1].Name);
         await ConversationsApiTests.AssertProblemAsync(editFirst, HttpStatusCode.Conflict);
-        var stored = await client.GetFromJsonAsync<FeatureConversationDto>($"/api/conversations/{conversation.Id}", ChatBotApp.Json);
+        var stored = await client.GetFromJsonAsync<FeatureConversationDto>($"/api/conversations/{conversation.Id}", ApiTestApp.Json);
         Assert.Equal(
             ["first", TinyGgufModel.ExpectedChatAnswer, "second", TinyGgufModel.ExpectedChatAnswer],
             stored!.Messages!.Select(m => m.Content));
@@ -69,7 +69,7 @@ public sealed class EditContinueFeedbackApiTests
     [Fact]
     public async Task Feedback_IsStoredWithTheAnswer_Changeable_Clearable_AndShownWithTheConversation()
     {
-        using var app = new ChatBotApp();
+        using var app = new ApiTestApp();
         var client = app.ClientFor(User);
         var conversation = await client.CreateConversationAsync();
         var turn = await ModelChoiceApiTests.ReadTurnAsync(await client.SendJsonAsync(conversation.Id, new { content = "hi" }));
@@ -77,20 +77,20 @@ public sealed class EditContinueFeedbackApiTests
 
         var down = await Read(await client.PutAsJsonAsync(url, new { rating = "down", comment = "It only knows the alphabet." }));
         var up = await Read(await client.PutAsJsonAsync(url, new { rating = "up" }));
-        var shown = await client.GetFromJsonAsync<FeatureConversationDto>($"/api/conversations/{conversation.Id}", ChatBotApp.Json);
+        var shown = await client.GetFromJsonAsync<FeatureConversationDto>($"/api/conversations/{conversation.Id}", ApiTestApp.Json);
         var cleared = await Read(await client.DeleteAsync(url));
 
         Assert.Equal(("down", "It only knows the alphabet."), (down.Feedback!.Rating, down.Feedback.Comment));
         Assert.Equal(("up", null), (up.Feedback!.Rating, up.Feedback.Comment));
         Assert.Equal("up", shown!.Messages![1].Feedback!.Rating);
         Assert.Null(cleared.Feedback);
-        Assert.Null((await client.GetFromJsonAsync<FeatureConversationDto>($"/api/conversations/{conversation.Id}", ChatBotApp.Json))!.Messages![1].Feedback);
+        Assert.Null((await client.GetFromJsonAsync<FeatureConversationDto>($"/api/conversations/{conversation.Id}", ApiTestApp.Json))!.Messages![1].Feedback);
     }
 
     [Fact]
     public async Task Feedback_WithBadInput_Is400_OnAQuestionOrAnotherUsersAnswer_Is404_AndNothingChanges()
     {
-        using var app = new ChatBotApp();
+        using var app = new ApiTestApp();
         var client = app.ClientFor(User);
         var conversation = await client.CreateConversationAsync();
         var turn = await ModelChoiceApiTests.ReadTurnAsync(await client.SendJsonAsync(conversation.Id, new { content = "hi" }));
@@ -107,7 +107,7 @@ public sealed class EditContinueFeedbackApiTests
             await client.PutAsJsonAsync($"/api/conversations/{conversation.Id}/messages/{turn.User.Id}/feedback", new { rating = "up" }), HttpStatusCode.NotFound);
         await ConversationsApiTests.AssertProblemAsync(
             await app.ClientFor("mallory").PutAsJsonAsync(url, new { rating = "down" }), HttpStatusCode.NotFound);
-        var stored = await client.GetFromJsonAsync<FeatureConversationDto>($"/api/conversations/{conversation.Id}", ChatBotApp.Json);
+        var stored = await client.GetFromJsonAsync<FeatureConversationDto>($"/api/conversations/{conversation.Id}", ApiTestApp.Json);
         Assert.All(stored!.Messages!, m => Assert.Null(m.Feedback));
     }
 
@@ -115,17 +115,17 @@ public sealed class EditContinueFeedbackApiTests
     public async Task Instructions_ReplaceTheSystemPrompt_PerConversation_AndTheUsersDefaultGoesToNewConversations()
     {
         var model = new ScriptedChatClient("ok");
-        using var app = new ChatBotApp(model, new Dictionary<string, string?> { ["Chat:SystemPrompt"] = "The default prompt." });
+        using var app = new ApiTestApp(model, new Dictionary<string, string?> { ["Chat:SystemPrompt"] = "The default prompt." });
         var client = app.ClientFor(User);
 
         var saved = await client.PutAsJsonAsync("/api/me/settings", new { instructions = "Call me Sam." });
-        var settings = await client.GetFromJsonAsync<SettingsDto>("/api/me/settings", ChatBotApp.Json);
+        var settings = await client.GetFromJsonAsync<SettingsDto>("/api/me/settings", ApiTestApp.Json);
         var withDefault = await Create(client, new { });
         var withOwn = await Create(client, new { instructions = "Answer in French." });
         var patched = await client.PatchAsJsonAsync($"/api/conversations/{withDefault.Id}", new { instructions = "" });
         await client.SendJsonAsync(withDefault.Id, new { content = "one" });
         await client.SendJsonAsync(withOwn.Id, new { content = "two" });
-        var otherUser = await app.ClientFor("bob").GetFromJsonAsync<SettingsDto>("/api/me/settings", ChatBotApp.Json);
+        var otherUser = await app.ClientFor("bob").GetFromJsonAsync<SettingsDto>("/api/me/settings", ApiTestApp.Json);
 
         Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
         Assert.Equal("Call me Sam.", settings!.Instructions);
@@ -140,7 +140,7 @@ public sealed class EditContinueFeedbackApiTests
     [Fact]
     public async Task Instructions_LongerThan4KiB_OrAnEmptyPatch_Are400_AndNothingIsStored()
     {
-        using var app = new ChatBotApp(new ScriptedChatClient("ok"));
+        using var app = new ApiTestApp(new ScriptedChatClient("ok"));
         var client = app.ClientFor(User);
         var conversation = await client.CreateConversationAsync("Kept");
         var tooLong = new string('é', 2049);
@@ -151,10 +151,10 @@ public sealed class EditContinueFeedbackApiTests
         await ConversationsApiTests.AssertProblemAsync(await client.PatchAsJsonAsync($"/api/conversations/{conversation.Id}", new { }), HttpStatusCode.BadRequest);
         await ConversationsApiTests.AssertProblemAsync(await client.PutAsJsonAsync("/api/me/settings", new[] { 1 }), HttpStatusCode.BadRequest);
 
-        Assert.Null((await client.GetFromJsonAsync<SettingsDto>("/api/me/settings", ChatBotApp.Json))!.Instructions);
-        var list = await client.GetFromJsonAsync<ConversationListDto>("/api/conversations", ChatBotApp.Json);
+        Assert.Null((await client.GetFromJsonAsync<SettingsDto>("/api/me/settings", ApiTestApp.Json))!.Instructions);
+        var list = await client.GetFromJsonAsync<ConversationListDto>("/api/conversations", ApiTestApp.Json);
         Assert.Equal([conversation.Id], list!.Items.Select(c => c.Id));
-        var stored = await client.GetFromJsonAsync<FeatureConversationDto>($"/api/conversations/{conversation.Id}", ChatBotApp.Json);
+        var stored = await client.GetFromJsonAsync<FeatureConversationDto>($"/api/conversations/{conversation.Id}", ApiTestApp.Json);
         Assert.Equal(("Kept", null), (stored!.Title, stored.Instructions));
         var fits = await client.PatchAsJsonAsync($"/api/conversations/{conversation.Id}", new { instructions = new string('é', 2048) });
         Assert.Equal(HttpStatusCode.OK, fits.StatusCode);
@@ -164,13 +164,13 @@ public sealed class EditContinueFeedbackApiTests
     {
         var response = await client.PostAsJsonAsync("/api/conversations", body);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<FeatureConversationDto>(ChatBotApp.Json))!;
+        return (await response.Content.ReadFromJsonAsync<FeatureConversationDto>(ApiTestApp.Json))!;
     }
 
     private static async Task<FeatureMessageDto> Read(HttpResponseMessage response)
     {
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<FeatureMessageDto>(ChatBotApp.Json))!;
+        return (await response.Content.ReadFromJsonAsync<FeatureMessageDto>(ApiTestApp.Json))!;
     }
 
     private static async Task<List<ServerSentEvent>> StreamAsync(HttpClient client, string url, object? body, HttpMethod? method = null)

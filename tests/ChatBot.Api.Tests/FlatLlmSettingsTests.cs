@@ -16,7 +16,7 @@ public sealed class FlatLlmSettingsTests
             .SelectMany(s => new KeyValuePair<string, string?>[] { new(s.Key, null), new(s.Key.Replace("Llm:LlamaSharp:", "Llm:", StringComparison.Ordinal), s.Value) })
             .ToDictionary();
         var logs = new CapturedLogs();
-        using var app = new ChatBotApp(settings: settings);
+        using var app = new ApiTestApp(settings: settings);
         using var started = app.WithWebHostBuilder(web => web.ConfigureLogging(logging => logging.AddProvider(logs)));
         var client = started.CreateClient();
         client.DefaultRequestHeaders.Add("X-ChatBot-User", "alice");
@@ -33,7 +33,7 @@ public sealed class FlatLlmSettingsTests
     public async Task Start_WithNestedKeysOnly_LogsNoFlatSettingWarning()
     {
         var logs = new CapturedLogs();
-        using var app = new ChatBotApp();
+        using var app = new ApiTestApp();
         using var started = app.WithWebHostBuilder(web => web.ConfigureLogging(logging => logging.AddProvider(logs)));
 
         using var health = await started.CreateClient().GetAsync("/api/health");

@@ -82,7 +82,7 @@ public sealed class HttpFuzzTests
         Garbage,
     }
 
-    private static async Task<string?> CheckAsync(ChatBotApp app, IdentityMode mode, FuzzRequest fuzz)
+    private static async Task<string?> CheckAsync(ApiTestApp app, IdentityMode mode, FuzzRequest fuzz)
     {
         var before = Fingerprint(app);
         using var request = new HttpRequestMessage(new HttpMethod(fuzz.Method), fuzz.Path);
@@ -209,20 +209,20 @@ public sealed class HttpFuzzTests
 
     private sealed record Seeded(string ConversationId, string OtherUsersConversationId);
 
-    private static ChatBotApp CreateApp(IdentityMode mode) => mode switch
+    private static ApiTestApp CreateApp(IdentityMode mode) => mode switch
     {
         IdentityMode.Jwt => new JwtModeTests.JwtApp(),
-        IdentityMode.ApiGateway => new ChatBotApp(new ScriptedChatClient("ok"), new Dictionary<string, string?>
+        IdentityMode.ApiGateway => new ApiTestApp(new ScriptedChatClient("ok"), new Dictionary<string, string?>
         {
             ["Auth:Mode"] = "ApiGateway",
             ["Auth:AllowApiGatewayOffLambda"] = "true",
         }),
         // The real embedded model here: it is what can run out of context window on a long message.
-        _ => new ChatBotApp(),
+        _ => new ApiTestApp(),
     };
 
     /// <summary>A conversation with one turn for the fuzzing user, and one of another user's, so ids that exist are tried too.</summary>
-    private static async Task<Seeded> SeedAsync(ChatBotApp app, IdentityMode mode)
+    private static async Task<Seeded> SeedAsync(ApiTestApp app, IdentityMode mode)
     {
         async Task<string> CreateWithTurnAsync(string user)
         {
@@ -266,7 +266,7 @@ public sealed class HttpFuzzTests
     }
 
     /// <summary>Every row of the store, read raw: a 4xx must leave it exactly as it was, for every user.</summary>
-    private static string Fingerprint(ChatBotApp app)
+    private static string Fingerprint(ApiTestApp app)
     {
         using var connection = new SqliteConnection($"Data Source={Path.Combine(app.DataDirectory, "chatbot.db")};Mode=ReadOnly;Pooling=False");
         connection.Open();

@@ -7,7 +7,7 @@ namespace ChatBot.Api.Tests;
 /// <summary>The HTTP answers a client may rely on besides the happy path: content types, methods, HEAD and size limits.</summary>
 public sealed class HttpSemanticsApiTests(SharedApp shared) : IClassFixture<SharedApp>
 {
-    private readonly ChatBotApp _app = shared.App;
+    private readonly ApiTestApp _app = shared.App;
 
     private static string NewUser() => $"user-{Guid.NewGuid():N}";
 
@@ -21,7 +21,7 @@ public sealed class HttpSemanticsApiTests(SharedApp shared) : IClassFixture<Shar
 
         Assert.Equal(HttpStatusCode.Created, none.StatusCode);
         Assert.Equal(HttpStatusCode.Created, empty.StatusCode);
-        Assert.Null((await none.Content.ReadFromJsonAsync<ConversationDto>(ChatBotApp.Json))!.Title);
+        Assert.Null((await none.Content.ReadFromJsonAsync<ConversationDto>(ApiTestApp.Json))!.Title);
     }
 
     [Theory]
@@ -52,7 +52,7 @@ public sealed class HttpSemanticsApiTests(SharedApp shared) : IClassFixture<Shar
             await ConversationsApiTests.AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
         }
 
-        var list = await client.GetFromJsonAsync<ConversationListDto>("/api/conversations", ChatBotApp.Json);
+        var list = await client.GetFromJsonAsync<ConversationListDto>("/api/conversations", ApiTestApp.Json);
         Assert.Equal(["kept"], list!.Items.Select(c => c.Title));
         Assert.Empty((await client.GetConversationAsync(conversation.Id)).Messages!);
     }
@@ -60,7 +60,7 @@ public sealed class HttpSemanticsApiTests(SharedApp shared) : IClassFixture<Shar
     [Theory]
     [InlineData("PUT", "/api/conversations/0123456789abcdef0123456789abcdef", "DELETE, GET, HEAD, PATCH")]
     [InlineData("TRACE", "/api/conversations/0123456789abcdef0123456789abcdef", "DELETE, GET, HEAD, PATCH")]
-    [InlineData("DELETE", "/api/conversations", "GET, HEAD, POST")]
+    [InlineData("PUT", "/api/conversations", "DELETE, GET, HEAD, POST")]
     [InlineData("GET", "/api/conversations/0123456789abcdef0123456789abcdef/messages", "POST")]
     [InlineData("PUT", "/api/health", "GET, HEAD")]
     public async Task WrongMethod_OnARouteThatExists_Is405WithAllow(string method, string path, string allow)
@@ -100,7 +100,7 @@ public sealed class HttpSemanticsApiTests(SharedApp shared) : IClassFixture<Shar
 
         var problem = await ConversationsApiTests.AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
         Assert.Contains("bytes", problem.Detail, StringComparison.Ordinal);
-        Assert.Empty((await client.GetFromJsonAsync<ConversationListDto>("/api/conversations", ChatBotApp.Json))!.Items);
+        Assert.Empty((await client.GetFromJsonAsync<ConversationListDto>("/api/conversations", ApiTestApp.Json))!.Items);
     }
 
     [Fact]
@@ -141,7 +141,7 @@ public sealed class HttpSemanticsApiTests(SharedApp shared) : IClassFixture<Shar
         var invisible = await client.PatchAsync($"/api/conversations/{created.Id}", JsonContent.Create(new { title = "\u200B\u202E\u0007" }));
 
         Assert.Equal("[31mredgnp.exe X-Injected: 1", created.Title);
-        Assert.Equal("line one line two", (await renamed.Content.ReadFromJsonAsync<ConversationDto>(ChatBotApp.Json))!.Title);
+        Assert.Equal("line one line two", (await renamed.Content.ReadFromJsonAsync<ConversationDto>(ApiTestApp.Json))!.Title);
         await ConversationsApiTests.AssertProblemAsync(invisible, HttpStatusCode.BadRequest);
         Assert.Equal("line one line two", (await client.GetConversationAsync(created.Id)).Title);
     }

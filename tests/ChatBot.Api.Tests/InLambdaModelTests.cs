@@ -90,7 +90,7 @@ public sealed class InLambdaModelTests(S3rverFixture s3) : IClassFixture<S3rverF
     };
 
     /// <summary>The app signing its S3 requests with the key pair s3rver accepts.</summary>
-    private sealed class InLambdaApp(Dictionary<string, string?> settings) : ChatBotApp(settings: settings)
+    private sealed class InLambdaApp(Dictionary<string, string?> settings) : ApiTestApp(settings: settings)
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {

@@ -25,7 +25,7 @@ public sealed class JwtModeTests : IClassFixture<JwtModeTests.JwtApp>
 
     public JwtModeTests(JwtApp app) => _app = app;
 
-    public sealed class JwtApp() : ChatBotApp(new ScriptedChatClient("ok"), new Dictionary<string, string?>
+    public sealed class JwtApp() : ApiTestApp(new ScriptedChatClient("ok"), new Dictionary<string, string?>
     {
         ["Auth:Mode"] = "Jwt",
         ["Auth:Jwt:Authority"] = Issuer,
@@ -184,7 +184,7 @@ public sealed class JwtModeTests : IClassFixture<JwtModeTests.JwtApp>
 /// <summary>Auth:Jwt:Authority must be https, or http on loopback with the explicit development switch; anything else stops the app at start.</summary>
 public sealed class JwtAuthoritySettingTests
 {
-    private static ChatBotApp AppWith(string authority, bool allowHttpOnLoopback = false) => new(new ScriptedChatClient("ok"), new Dictionary<string, string?>
+    private static ApiTestApp AppWith(string authority, bool allowHttpOnLoopback = false) => new(new ScriptedChatClient("ok"), new Dictionary<string, string?>
     {
         ["Auth:Mode"] = "Jwt",
         ["Auth:Jwt:Authority"] = authority,

@@ -13,7 +13,7 @@ public sealed class LocalModeSafetyTests : IClassFixture<LocalModeSafetyTests.We
     public LocalModeSafetyTests(WebApp app) => _app = app;
 
     /// <summary>The app in local mode serving a (one-page) built web app, as ./run.sh does.</summary>
-    public sealed class WebApp() : ChatBotApp(settings: new Dictionary<string, string?> { ["Web:Root"] = WebRoot() })
+    public sealed class WebApp() : ApiTestApp(settings: new Dictionary<string, string?> { ["Web:Root"] = WebRoot() })
     {
         private static string WebRoot()
         {

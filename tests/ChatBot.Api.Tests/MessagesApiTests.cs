@@ -12,7 +12,7 @@ public sealed class MessagesApiTests
     [Fact]
     public async Task Send_WithEventStream_StreamsUserThenDeltasThenDoneWithUsage()
     {
-        using var app = new ChatBotApp(new ScriptedChatClient("Hel", "lo", " there"));
+        using var app = new ApiTestApp(new ScriptedChatClient("Hel", "lo", " there"));
         var client = app.ClientFor(User);
         var conversation = await client.CreateConversationAsync();
 
@@ -31,14 +31,14 @@ public sealed class MessagesApiTests
     [Fact]
     public async Task Send_WithJson_ReturnsTheWholeTurn()
     {
-        using var app = new ChatBotApp(new ScriptedChatClient("4"));
+        using var app = new ApiTestApp(new ScriptedChatClient("4"));
         var client = app.ClientFor(User);
         var conversation = await client.CreateConversationAsync();
 
         var response = await client.SendJsonAsync(conversation.Id, new { content = "2+2?" });
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var turn = await response.Content.ReadFromJsonAsync<TurnDto>(ChatBotApp.Json);
+        var turn = await response.Content.ReadFromJsonAsync<TurnDto>(ApiTestApp.Json);
         Assert.Equal(("user", "2+2?"), (turn!.User.Role, turn.User.Content));
         Assert.Equal(("assistant", "4", "complete"), (turn.Assistant.Role, turn.Assistant.Content, turn.Assistant.Status));
     }
@@ -46,7 +46,7 @@ public sealed class MessagesApiTests
     [Fact]
     public async Task Send_FirstMessage_BecomesTheTitle()
     {
-        using var app = new ChatBotApp(new ScriptedChatClient("ok"));
+        using var app = new ApiTestApp(new ScriptedChatClient("ok"));
         var client = app.ClientFor(User);
         var conversation = await client.CreateConversationAsync();
 
@@ -59,12 +59,12 @@ public sealed class MessagesApiTests
     public async Task Send_RepeatedClientMessageId_StoresOnceAndDoesNotCallTheModelAgain()
     {
         var model = new ScriptedChatClient("once");
-        using var app = new ChatBotApp(model);
+        using var app = new ApiTestApp(model);
         var client = app.ClientFor(User);
         var conversation = await client.CreateConversationAsync();
 
-        var first = await (await client.SendJsonAsync(conversation.Id, new { content = "Hi", clientMessageId = "c-1" })).Content.ReadFromJsonAsync<TurnDto>(ChatBotApp.Json);
-        var again = await (await client.SendJsonAsync(conversation.Id, new { content = "Hi", clientMessageId = "c-1" })).Content.ReadFromJsonAsync<TurnDto>(ChatBotApp.Json);
+        var first = await (await client.SendJsonAsync(conversation.Id, new { content = "Hi", clientMessageId = "c-1" })).Content.ReadFromJsonAsync<TurnDto>(ApiTestApp.Json);
+        var again = await (await client.SendJsonAsync(conversation.Id, new { content = "Hi", clientMessageId = "c-1" })).Content.ReadFromJsonAsync<TurnDto>(ApiTestApp.Json);
         var streamed = await client.SendStreamingAsync(conversation.Id, new { content = "Hi", clientMessageId = "c-1" });
 
         Assert.Equal(first, again);
@@ -86,7 +86,7 @@ public sealed class MessagesApiTests
     public async Task Send_WithBadInput_Is400AndStoresNothing(string body)
     {
         var model = new ScriptedChatClient("never");
-        using var app = new ChatBotApp(model);
+        using var app = new ApiTestApp(model);
         var client = app.ClientFor(User);
         var conversation = await client.CreateConversationAsync();
 
@@ -100,7 +100,7 @@ public sealed class MessagesApiTests
     [Fact]
     public async Task Send_OverTheSizeLimit_Is400_AndAtTheLimitIsAccepted()
     {
-        using var app = new ChatBotApp(new ScriptedChatClient("ok"));
+        using var app = new ApiTestApp(new ScriptedChatClient("ok"));
         var client = app.ClientFor(User);
         var conversation = await client.CreateConversationAsync();
         // "é" is two bytes of UTF-8: the limit counts bytes, not characters.
@@ -118,7 +118,7 @@ public sealed class MessagesApiTests
     public async Task Send_WhenClientDisconnectsMidAnswer_KeepsThePartialAnswerAsStopped()
     {
         var model = new ScriptedChatClient("Once upon", " a time") { StallAfterFirstPiece = true };
-        using var app = new ChatBotApp(model);
+        using var app = new ApiTestApp(model);
         var client = app.ClientFor(User);
         var conversation = await client.CreateConversationAsync();
 
@@ -140,7 +140,7 @@ public sealed class MessagesApiTests
     public async Task Send_WhenModelFailsMidStream_EmitsErrorAndKeepsThePartialAsFailed()
     {
         var model = new ScriptedChatClient("Half", " an answer") { Failure = new ModelException(ModelErrorKind.Unavailable, "The model went away.", TimeSpan.FromSeconds(7)), FailAfter = 1 };
-        using var app = new ChatBotApp(model);
+        using var app = new ApiTestApp(model);
         var client = app.ClientFor(User);
         var conversation = await client.CreateConversationAsync();
 
@@ -163,7 +163,7 @@ public sealed class MessagesApiTests
     public async Task Send_WithJson_WhenTheModelRefuses_MapsToStatusAndRetryAfter(ModelErrorKind kind, HttpStatusCode status, bool retryAfter)
     {
         var model = new ScriptedChatClient() { Failure = new ModelException(kind, $"model says {kind}", retryAfter ? TimeSpan.FromSeconds(3) : null) };
-        using var app = new ChatBotApp(model);
+        using var app = new ApiTestApp(model);
         var client = app.ClientFor(User);
         var conversation = await client.CreateConversationAsync();
 
@@ -181,14 +181,14 @@ public sealed class MessagesApiTests
     {
         var dataDirectory = Directory.CreateTempSubdirectory("chatbot-restart-").FullName;
         string id;
-        using (var before = new ChatBotApp(new ScriptedChatClient("kept"), dataDirectory: dataDirectory))
+        using (var before = new ApiTestApp(new ScriptedChatClient("kept"), dataDirectory: dataDirectory))
         {
             var client = before.ClientFor(User);
             id = (await client.CreateConversationAsync("durable")).Id;
             await client.SendJsonAsync(id, new { content = "remember me" });
         }
 
-        using var after = new ChatBotApp(new ScriptedChatClient(), dataDirectory: dataDirectory);
+        using var after = new ApiTestApp(new ScriptedChatClient(), dataDirectory: dataDirectory);
         var restored = await after.ClientFor(User).GetConversationAsync(id);
 
         Assert.Equal("durable", restored.Title);

@@ -20,7 +20,7 @@ public sealed class ModelChoiceApiTests : IDisposable
     {
         using var app = NewApp();
 
-        var list = await app.ClientFor(User).GetFromJsonAsync<ModelListDto>("/api/models", ChatBotApp.Json);
+        var list = await app.ClientFor(User).GetFromJsonAsync<ModelListDto>("/api/models", ApiTestApp.Json);
 
         Assert.NotNull(list);
         Assert.Equal(2, list.Items.Count);
@@ -35,11 +35,11 @@ public sealed class ModelChoiceApiTests : IDisposable
         using var app = NewApp();
         var client = app.ClientFor(User);
         var created = await client.PostAsJsonAsync("/api/conversations", new { model = "second-model" });
-        var conversation = (await created.Content.ReadFromJsonAsync<FeatureConversationDto>(ChatBotApp.Json))!;
+        var conversation = (await created.Content.ReadFromJsonAsync<FeatureConversationDto>(ApiTestApp.Json))!;
         Assert.Equal("second-model", conversation.Model);
 
         var first = await ReadTurnAsync(await client.SendJsonAsync(conversation.Id, new { content = "hello" }));
-        var defaultModel = (await client.GetFromJsonAsync<ModelListDto>("/api/models", ChatBotApp.Json))!.DefaultModel;
+        var defaultModel = (await client.GetFromJsonAsync<ModelListDto>("/api/models", ApiTestApp.Json))!.DefaultModel;
         var second = await ReadTurnAsync(await client.SendJsonAsync(conversation.Id, new { content = "again", model = defaultModel }));
         var patched = await client.PatchAsJsonAsync($"/api/conversations/{conversation.Id}", new { model = "" });
 
@@ -48,7 +48,7 @@ public sealed class ModelChoiceApiTests : IDisposable
         Assert.Equal(defaultModel, second.Assistant.Model);
         Assert.Equal(TinyGgufModel.ExpectedChatAnswer, second.Assistant.Content);
         Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
-        var stored = await client.GetFromJsonAsync<FeatureConversationDto>($"/api/conversations/{conversation.Id}", ChatBotApp.Json);
+        var stored = await client.GetFromJsonAsync<FeatureConversationDto>($"/api/conversations/{conversation.Id}", ApiTestApp.Json);
         Assert.Null(stored!.Model);
         Assert.Equal(["second-model", defaultModel], stored.Messages!.Where(m => m.Role == "assistant").Select(m => m.Model));
     }
@@ -71,7 +71,7 @@ public sealed class ModelChoiceApiTests : IDisposable
             Assert.Contains("second-model", problem.Detail, StringComparison.Ordinal);
         }
 
-        var list = await client.GetFromJsonAsync<ConversationListDto>("/api/conversations", ChatBotApp.Json);
+        var list = await client.GetFromJsonAsync<ConversationListDto>("/api/conversations", ApiTestApp.Json);
         Assert.Equal([conversation.Id], list!.Items.Select(c => c.Id));
         Assert.Empty((await client.GetConversationAsync(conversation.Id)).Messages!);
     }
@@ -81,10 +81,10 @@ public sealed class ModelChoiceApiTests : IDisposable
     internal static async Task<FeatureTurnDto> ReadTurnAsync(HttpResponseMessage response)
     {
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<FeatureTurnDto>(ChatBotApp.Json))!;
+        return (await response.Content.ReadFromJsonAsync<FeatureTurnDto>(ApiTestApp.Json))!;
     }
 
-    private ChatBotApp NewApp() => new(settings: new Dictionary<string, string?> { ["Llm:LlamaSharp:ModelsDirectory"] = _models });
+    private ApiTestApp NewApp() => new(settings: new Dictionary<string, string?> { ["Llm:LlamaSharp:ModelsDirectory"] = _models });
 }
 
 public sealed record ModelDto(string Id, string DisplayName, string Provider, int? ContextWindow, bool Default);

@@ -19,7 +19,7 @@ namespace ChatBot.Api.Tests;
 /// </summary>
 public sealed class NoInternalsLeakTests : IClassFixture<SharedApp>
 {
-    private readonly ChatBotApp _app;
+    private readonly ApiTestApp _app;
 
     public NoInternalsLeakTests(SharedApp shared) => _app = shared.App;
 
@@ -149,7 +149,7 @@ public sealed class NoInternalsLeakTests : IClassFixture<SharedApp>
         Assert.Contains(logs.Lines, line => line.Contains(traceId, StringComparison.Ordinal) && line.Contains(awsText, StringComparison.Ordinal));
     }
 
-    private sealed class LoggingApp(Microsoft.Extensions.AI.IChatClient model, CapturedLogs logs) : ChatBotApp(model)
+    private sealed class LoggingApp(Microsoft.Extensions.AI.IChatClient model, CapturedLogs logs) : ApiTestApp(model)
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {

@@ -54,7 +54,7 @@ public sealed class ProviderFlowTests
         await using var server = await FakeOpenAIServer.StartAsync(apiKey: "test-key");
         using var model = new LlamaSharpChatClient(new LlamaModelLoader(TinyGgufModel.WriteTempFile()), new LlamaSharpOptions { Threads = 1, ContextSize = 512 });
         server.Generate = (request, cancellationToken) => GenerateAsync(model, request, cancellationToken);
-        using var app = new ChatBotApp(settings: new Dictionary<string, string?>
+        using var app = new ApiTestApp(settings: new Dictionary<string, string?>
         {
             ["Llm:Provider"] = "OpenAI",
             ["Llm:OpenAI:Endpoint"] = server.Endpoint.ToString(),
@@ -85,7 +85,7 @@ public sealed class ProviderFlowTests
             ["Llm__OpenAI__Endpoint"] = $"http://127.0.0.1:{server.Endpoint.Port}/v1",
             ["Llm__OpenAI__ModelId"] = "qwen2.5-0.5b-instruct-q4_k_m",
         };
-        using var app = new ChatBotApp(settings: environment.ToDictionary(e => e.Key.Replace("__", ":", StringComparison.Ordinal), e => (string?)e.Value));
+        using var app = new ApiTestApp(settings: environment.ToDictionary(e => e.Key.Replace("__", ":", StringComparison.Ordinal), e => (string?)e.Value));
         var client = app.ClientFor("alice");
         var conversation = await client.CreateConversationAsync();
 
@@ -110,7 +110,7 @@ public sealed class ProviderFlowTests
     }
 
     /// <summary>The app on Bedrock, signing with test credentials the fake verifies.</summary>
-    private sealed class BedrockApp(FakeBedrockServer bedrock) : ChatBotApp(settings: new Dictionary<string, string?>
+    private sealed class BedrockApp(FakeBedrockServer bedrock) : ApiTestApp(settings: new Dictionary<string, string?>
     {
         ["Llm:Provider"] = "Bedrock",
         ["Llm:Bedrock:ModelId"] = "us.meta.llama3-3-70b-instruct-v1:0",
@@ -152,7 +152,7 @@ public sealed partial class AwsAdaptersApiTests(AwsAdaptersApiTests.Servers serv
         }
     }
 
-    private ChatBotApp CreateApp(IChatClient model) => new(model, new Dictionary<string, string?>
+    private ApiTestApp CreateApp(IChatClient model) => new(model, new Dictionary<string, string?>
     {
         ["Storage:Provider"] = "DynamoDb",
         ["Storage:DynamoDb:TableName"] = "chatbot-" + Guid.NewGuid().ToString("N")[..8],
@@ -163,7 +163,7 @@ public sealed partial class AwsAdaptersApiTests(AwsAdaptersApiTests.Servers serv
     });
 
     /// <summary>An instance as the minimal profile runs them: DynamoDB shared, the context cache in each process.</summary>
-    private ChatBotApp CreateInstance(IChatClient model, string table) => new(model, new Dictionary<string, string?>
+    private ApiTestApp CreateInstance(IChatClient model, string table) => new(model, new Dictionary<string, string?>
     {
         ["Storage:Provider"] = "DynamoDb",
         ["Storage:DynamoDb:TableName"] = table,
@@ -176,7 +176,14 @@ public sealed partial class AwsAdaptersApiTests(AwsAdaptersApiTests.Servers serv
     {
         using var client = new Amazon.DynamoDBv2.AmazonDynamoDBClient(
             new BasicAWSCredentials("local", "local"), new Amazon.DynamoDBv2.AmazonDynamoDBConfig { ServiceURL = servers.Dynalite.ServiceUrl });
-        return (await client.ScanAsync(new Amazon.DynamoDBv2.Model.ScanRequest { TableName = table, Select = Amazon.DynamoDBv2.Select.COUNT })).Count ?? 0;
+        // Conversation items only (U#{user}#C#…): each user's usage counters are kept apart from them, and outlive a deletion.
+        return (await client.ScanAsync(new Amazon.DynamoDBv2.Model.ScanRequest
+        {
+            TableName = table,
+            Select = Amazon.DynamoDBv2.Select.COUNT,
+            FilterExpression = "contains(PK, :conversation)",
+            ExpressionAttributeValues = new() { [":conversation"] = new Amazon.DynamoDBv2.Model.AttributeValue { S = "#C#" } },
+        })).Count ?? 0;
     }
 
     [Fact]
@@ -269,7 +276,7 @@ public sealed partial class AwsAdaptersApiTests(AwsAdaptersApiTests.Servers serv
 
         await client.PatchAsync($"/api/conversations/{older.Id}", System.Net.Http.Json.JsonContent.Create(new { title = "renamed" }));
         await client.DeleteAsync($"/api/conversations/{newer.Id}");
-        var list = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<ConversationListDto>(client, "/api/conversations", ChatBotApp.Json);
+        var list = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<ConversationListDto>(client, "/api/conversations", ApiTestApp.Json);
 
         Assert.Equal(["renamed"], list!.Items.Select(c => c.Title));
     }

@@ -16,7 +16,7 @@ public sealed class SnapStartPrimingTests
     public async Task ClientsAreBuiltAtStartup_OnlyDuringASnapStartInit(string? initializationType, bool primed)
     {
         var storesBuilt = 0;
-        using var app = new ChatBotApp(new ScriptedChatClient("ok"), new Dictionary<string, string?>
+        using var app = new ApiTestApp(new ScriptedChatClient("ok"), new Dictionary<string, string?>
         {
             [SnapStartPriming.InitializationTypeKey] = initializationType,
         });

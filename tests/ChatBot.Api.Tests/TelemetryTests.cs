@@ -129,7 +129,7 @@ public sealed class TelemetryTests
         Console.SetOut(TextWriter.Synchronized(output));
         try
         {
-            using var app = new ChatBotApp(settings: new Dictionary<string, string?>
+            using var app = new ApiTestApp(settings: new Dictionary<string, string?>
             {
                 ["Telemetry:Emf"] = "true",
                 ["Telemetry:MetricsIntervalSeconds"] = "3600",
@@ -154,7 +154,7 @@ public sealed class TelemetryTests
     [Fact]
     public async Task Problem_BehindApiGateway_CarriesTheXRayTraceId()
     {
-        using var app = new ChatBotApp(new ScriptedChatClient("unused"));
+        using var app = new ApiTestApp(new ScriptedChatClient("unused"));
         var client = app.ClientFor("alice");
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/conversations/{Ids.New(DateTimeOffset.UtcNow)}");
         request.Headers.Add(XRayTraceHeaderPropagator.HeaderName, "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1");
@@ -209,7 +209,7 @@ public sealed class TelemetryTests
     }
 
     /// <summary>The real app (real tiny model, real pipeline) with in-memory exporters added for the trace and metrics.</summary>
-    private sealed class TelemetryApp(List<Activity> spans, List<MetricSnapshot> metrics) : ChatBotApp
+    private sealed class TelemetryApp(List<Activity> spans, List<MetricSnapshot> metrics) : ApiTestApp
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {

@@ -18,7 +18,7 @@ public sealed class TurnEdgesApiTests
     public async Task Send_ThatCannotFitTheEmbeddedModel_Is422WithTokenNumbers_AndStoresNothing()
     {
         // The real LLamaSharp backend with a 512-token window: 4,000 bytes of text are far more tokens than fit.
-        using var app = new ChatBotApp();
+        using var app = new ApiTestApp();
         var client = app.ClientFor(User);
         var conversation = await client.CreateConversationAsync();
         var tooLong = string.Join(' ', Enumerable.Repeat("antidisestablishmentarianism", 140));
@@ -39,7 +39,7 @@ public sealed class TurnEdgesApiTests
     public async Task Send_ThatTheProviderRefusesAsTooLong_KeepsTheQuestion_AndTheFailedAnswerSaysWhy()
     {
         var model = new ScriptedChatClient { Failure = new ModelException(ModelErrorKind.InvalidRequest, "Input is too long for requested model: 9000 tokens, limit 8192.") };
-        using var app = new ChatBotApp(model);
+        using var app = new ApiTestApp(model);
         var client = app.ClientFor(User);
         var conversation = await client.CreateConversationAsync();
 
@@ -59,7 +59,7 @@ public sealed class TurnEdgesApiTests
     {
         var hold = new TaskCompletionSource();
         var model = new ScriptedChatClient("Once upon", " a time") { HoldAfterFirstPiece = hold };
-        using var app = new ChatBotApp(model);
+        using var app = new ApiTestApp(model);
         var client = app.ClientFor(User);
         var conversation = await client.CreateConversationAsync();
         var first = client.SendStreamingAsync(conversation.Id, new { content = "first", clientMessageId = "m-1" });
@@ -87,7 +87,7 @@ public sealed class TurnEdgesApiTests
     {
         var hold = new TaskCompletionSource();
         var model = new ScriptedChatClient("Once upon", " a time") { HoldAfterFirstPiece = hold };
-        using var app = new ChatBotApp(model);
+        using var app = new ApiTestApp(model);
         var client = app.ClientFor(User);
         var conversation = await client.CreateConversationAsync();
         var streaming = client.SendStreamingAsync(conversation.Id, new { content = "Tell me a story" });
@@ -100,14 +100,14 @@ public sealed class TurnEdgesApiTests
         Assert.Equal(["user", "delta", "delta", "error"], events.Select(e => e.Name));
         Assert.Equal(404, events[^1].Read<ProblemDto>().Status);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/conversations/{conversation.Id}")).StatusCode);
-        Assert.Empty((await client.GetFromJsonAsync<ConversationListDto>("/api/conversations", ChatBotApp.Json))!.Items);
+        Assert.Empty((await client.GetFromJsonAsync<ConversationListDto>("/api/conversations", ApiTestApp.Json))!.Items);
     }
 
     [Fact]
     public async Task Regenerate_ReplacesTheLastAnswer_StreamedLikeASend_KeepingOneCopyOfTheQuestion()
     {
         var model = new ScriptedChatClient("An", " answer");
-        using var app = new ChatBotApp(model);
+        using var app = new ApiTestApp(model);
         var client = app.ClientFor(User);
         var conversation = await client.CreateConversationAsync();
         await client.SendJsonAsync(conversation.Id, new { content = "first" });
@@ -142,7 +142,7 @@ public sealed class TurnEdgesApiTests
     [Fact]
     public async Task Regenerate_WithNothingToAnswer_Is409_AndOnAMissingConversation_Is404()
     {
-        using var app = new ChatBotApp(new ScriptedChatClient("x"));
+        using var app = new ApiTestApp(new ScriptedChatClient("x"));
         var client = app.ClientFor(User);
         var empty = await client.CreateConversationAsync();
 

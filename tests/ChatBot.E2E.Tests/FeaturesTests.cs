@@ -56,7 +56,7 @@ public sealed class FeaturesTests(E2EFixture fixture) : BrowserTest(fixture)
         await SendAsync(page, "hi");
         var answer = page.GetByTestId("assistant-message");
         await Expect(answer).ToHaveAttributeAsync("data-status", "complete");
-        await Expect(answer.GetByTestId("message-model")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^chatbot-tiny-"));
+        await Expect(answer.GetByTestId("message-model")).ToHaveAttributeAsync("data-model", new System.Text.RegularExpressions.Regex("^chatbot-tiny-"));
 
         await answer.GetByTestId("thumbs-down").ClickAsync();
         await page.GetByTestId("feedback-comment").FillAsync("Only the alphabet.");
@@ -118,11 +118,11 @@ public sealed class FeaturesTests(E2EFixture fixture) : BrowserTest(fixture)
         await Expect(answers).ToHaveCountAsync(2);
         await Expect(answers.Nth(1)).ToHaveAttributeAsync("data-status", "complete");
 
-        await Expect(answers.Nth(0).GetByTestId("message-model")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^chatbot-tiny-"));
-        await Expect(answers.Nth(1).GetByTestId("message-model")).ToHaveTextAsync("second-model");
+        await Expect(answers.Nth(0).GetByTestId("message-model")).ToHaveAttributeAsync("data-model", new System.Text.RegularExpressions.Regex("^chatbot-tiny-"));
+        await Expect(answers.Nth(1).GetByTestId("message-model")).ToHaveAttributeAsync("data-model", "second-model");
         await page.ReloadAsync();
         await Expect(page.GetByTestId("model-picker")).ToHaveValueAsync("second-model");
-        await Expect(answers.Nth(1).GetByTestId("message-model")).ToHaveTextAsync("second-model");
+        await Expect(answers.Nth(1).GetByTestId("message-model")).ToHaveAttributeAsync("data-model", "second-model");
         Directory.Delete(models, recursive: true);
     }
 

@@ -114,10 +114,10 @@ public sealed class ApiTests(SynthFixture fixture)
         Assert.Equal("404", responses.Single(r => r["ResponseType"]!.GetValue<string>() == "MISSING_AUTHENTICATION_TOKEN")["StatusCode"]!.GetValue<string>());
     }
 
-    internal static string ApiFunctionId(Synthesis synthesis) => Cfn.LogicalId(synthesis.Stack, synthesis.Stack.Backend.Function);
+    internal static string ApiFunctionId(Synthesis synthesis) => Cfn.LogicalId(synthesis.Stack, synthesis.Stack.ApiFunction.Function);
 
     /// <summary>What API Gateway invokes, rendered: the live alias (its Ref is its ARN) with SnapStart, else the function.</summary>
-    internal static string InvokedArn(Synthesis synthesis) => synthesis.Stack.Backend.Invoked is Amazon.CDK.AWS.Lambda.Alias alias
+    internal static string InvokedArn(Synthesis synthesis) => synthesis.Stack.ApiFunction.Invoked is Amazon.CDK.AWS.Lambda.Alias alias
         ? "${" + Cfn.LogicalId(synthesis.Stack, alias) + "}"
         : "${" + ApiFunctionId(synthesis) + ".Arn}";
 }

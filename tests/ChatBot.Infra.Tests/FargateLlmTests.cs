@@ -95,7 +95,7 @@ public sealed class FargateLlmTests(SynthFixture fixture)
         foreach (var synthesis in fixture.Fargate)
         {
             synthesis.Template.ResourceCountIs("AWS::EC2::VPCEndpoint", 1);
-            var actions = Cfn.StatementsForRole(synthesis, Cfn.LogicalId(synthesis.Stack, synthesis.Stack.Backend.Function.Role!))
+            var actions = Cfn.StatementsForRole(synthesis, Cfn.LogicalId(synthesis.Stack, synthesis.Stack.ApiFunction.Function.Role!))
                 .SelectMany(st => Cfn.RenderList(st["Action"])).ToList();
             Assert.All(actions.Where(a => !a.StartsWith("xray:", StringComparison.Ordinal)), a => Assert.StartsWith("dynamodb:", a, StringComparison.Ordinal));
         }

@@ -32,7 +32,7 @@ public sealed class FunctionTests(SynthFixture fixture)
     [Fact]
     public void Environment_Full_IsExactly()
     {
-        var table = Cfn.LogicalId(fixture.Full.Stack, fixture.Full.Stack.Table.Table);
+        var table = Cfn.LogicalId(fixture.Full.Stack, fixture.Full.Stack.Conversations.Table);
         var cache = Cfn.LogicalId(fixture.Full.Stack, fixture.Full.Stack.Cache!.Cache);
 
         Assert.Equal(new Dictionary<string, string>
@@ -112,7 +112,7 @@ public sealed class FunctionTests(SynthFixture fixture)
                 e => Cfn.Render(e["Properties"]!["ServiceName"]).Contains("secretsmanager", StringComparison.Ordinal));
 
             // Only the deploy-time provider may draw a key; the API function's role has no Secrets Manager action.
-            var role = Cfn.LogicalId(synthesis.Stack, synthesis.Stack.Backend.Function.Role!);
+            var role = Cfn.LogicalId(synthesis.Stack, synthesis.Stack.ApiFunction.Function.Role!);
             Assert.DoesNotContain(Cfn.StatementsForRole(synthesis, role).SelectMany(s => Cfn.RenderList(s["Action"])),
                 a => a.StartsWith("secretsmanager:", StringComparison.Ordinal));
         }
@@ -199,7 +199,7 @@ public sealed class FunctionTests(SynthFixture fixture)
         Assert.Equal("live", alias["Name"]!.GetValue<string>());
         Assert.Equal("${" + function + "}", Cfn.Render(alias["FunctionName"]));
         Assert.Equal("${" + versionId + ".Version}", Cfn.Render(alias["FunctionVersion"]));
-        Assert.StartsWith("${" + Cfn.LogicalId(fixture.Full.Stack, fixture.Full.Stack.Backend.Invoked), ApiTests.InvokedArn(fixture.Full), StringComparison.Ordinal);
+        Assert.StartsWith("${" + Cfn.LogicalId(fixture.Full.Stack, fixture.Full.Stack.ApiFunction.Invoked), ApiTests.InvokedArn(fixture.Full), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -209,11 +209,11 @@ public sealed class FunctionTests(SynthFixture fixture)
         {
             Assert.Null(Function(synthesis)["SnapStart"]);
             Assert.Empty(synthesis.OfType("AWS::Lambda::Alias"));
-            Assert.Same(synthesis.Stack.Backend.Function, synthesis.Stack.Backend.Invoked);
+            Assert.Same(synthesis.Stack.ApiFunction.Function, synthesis.Stack.ApiFunction.Invoked);
         }
     }
 
-    private static string CursorKeyId(Synthesis synthesis) => Cfn.LogicalId(synthesis.Stack, synthesis.Stack.Backend.CursorKey);
+    private static string CursorKeyId(Synthesis synthesis) => Cfn.LogicalId(synthesis.Stack, synthesis.Stack.ApiFunction.CursorKey);
 
     private static JsonObject Function(Synthesis synthesis) =>
         synthesis.Resources[ApiTests.ApiFunctionId(synthesis)]!["Properties"]!.AsObject();

@@ -15,8 +15,10 @@ public sealed class IamTests(SynthFixture fixture)
     public void TableActions_AreExactlyTheOperationsTheStoreCalls()
     {
         // The store's calls on its IAmazonDynamoDB client; creating the table is for emulators only (Storage:DynamoDb:CreateTable).
-        var source = File.ReadAllText(Path.Combine(ChatBotApp.FindRepositoryRoot()!, "src", "ChatBot.Storage.DynamoDb", "DynamoDbConversationStore.cs"));
-        var calls = System.Text.RegularExpressions.Regex.Matches(source, @"_client\.(\w+)Async\(")
+        // The usage store (per-user counters and limits) shares the table and adds no operation of its own.
+        var source = string.Concat(new[] { "DynamoDbConversationStore.cs", "DynamoDbUsageStore.cs" }.Select(file =>
+            File.ReadAllText(Path.Combine(ChatBotApp.FindRepositoryRoot()!, "src", "ChatBot.Storage.DynamoDb", file))));
+        var calls = System.Text.RegularExpressions.Regex.Matches(source, @"\b_?client\.(\w+)Async\(")
             .Select(m => "dynamodb:" + m.Groups[1].Value)
             .ToHashSet();
 
@@ -27,7 +29,7 @@ public sealed class IamTests(SynthFixture fixture)
     public void FunctionRole_Full_CanUseItsTableAndOneBedrockModel_Exactly()
     {
         var statements = FunctionStatements(fixture.Full);
-        var table = Cfn.LogicalId(fixture.Full.Stack, fixture.Full.Stack.Table.Table);
+        var table = Cfn.LogicalId(fixture.Full.Stack, fixture.Full.Stack.Conversations.Table);
 
         Assert.Equal(2, statements.Count);
         AssertStatement(TracingStatement(fixture.Full), ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"]);
@@ -111,7 +113,7 @@ public sealed class IamTests(SynthFixture fixture)
     }
 
     private static string RoleId(Synthesis synthesis) =>
-        Cfn.LogicalId(synthesis.Stack, synthesis.Stack.Backend.Function.Role!);
+        Cfn.LogicalId(synthesis.Stack, synthesis.Stack.ApiFunction.Function.Role!);
 
     /// <summary>The function's own grants, without the tracing statement that active X-Ray tracing adds.</summary>
     private static List<JsonObject> FunctionStatements(Synthesis synthesis) =>

@@ -59,7 +59,7 @@ public sealed class LambdaLlmTests(SynthFixture fixture)
                      (fixture.MinimalLambda, "arn:aws:s3:::my-models/qwen/model.gguf"),
                  })
         {
-            var role = Cfn.LogicalId(synthesis.Stack, synthesis.Stack.Backend.Function.Role!);
+            var role = Cfn.LogicalId(synthesis.Stack, synthesis.Stack.ApiFunction.Function.Role!);
             var statements = Cfn.StatementsForRole(synthesis, role);
 
             var s3 = Assert.Single(statements, st => Cfn.RenderList(st["Action"]).Any(a => a.StartsWith("s3:", StringComparison.Ordinal)));

@@ -74,7 +74,7 @@ public sealed class MonitoringTests(SynthFixture fixture)
     [Fact]
     public void FunctionAlarms_WatchTheApiFunctionsErrorsAndThrottles()
     {
-        var function = Cfn.LogicalId(fixture.Full.Stack, fixture.Full.Stack.Backend.Function);
+        var function = Cfn.LogicalId(fixture.Full.Stack, fixture.Full.Stack.ApiFunction.Function);
         foreach (var (name, metric, threshold) in new[] { ("FunctionErrors", "Errors", 3), ("FunctionThrottles", "Throttles", 5) })
         {
             var alarm = Alarm(fixture.Full, name);
@@ -99,7 +99,7 @@ public sealed class MonitoringTests(SynthFixture fixture)
     [Fact]
     public void TableThrottles_SumsReadAndWriteThrottlesOfTheConversationTable()
     {
-        var table = Cfn.LogicalId(fixture.Full.Stack, fixture.Full.Stack.Table.Table);
+        var table = Cfn.LogicalId(fixture.Full.Stack, fixture.Full.Stack.Conversations.Table);
         var metrics = Alarm(fixture.Full, "TableThrottles")["Metrics"]!.AsArray();
 
         Assert.Contains(metrics, m => m!["Expression"]?.GetValue<string>() == "reads + writes");

@@ -38,7 +38,7 @@ public sealed class NetworkTests(SynthFixture fixture)
         Assert.Equal(2, endpoint["RouteTableIds"]!.AsArray().Count);
 
         // Its policy reaches this table and its indexes only.
-        var table = Id(Full.Stack.Table.Table);
+        var table = Id(Full.Stack.Conversations.Table);
         var statement = Assert.Single(endpoint["PolicyDocument"]!["Statement"]!.AsArray())!;
         Assert.Equal("*", Cfn.Render(statement["Principal"]!["AWS"]));
         Assert.Equal(["${" + table + ".Arn}", "${" + table + ".Arn}/index/*"], Cfn.RenderList(statement["Resource"]));

@@ -92,7 +92,7 @@ public sealed class SecurityTests(SynthFixture fixture)
     {
         foreach (var synthesis in fixture.All)
         {
-            var function = synthesis.Resources[Cfn.LogicalId(synthesis.Stack, synthesis.Stack.Backend.Function)]!["Properties"]!;
+            var function = synthesis.Resources[Cfn.LogicalId(synthesis.Stack, synthesis.Stack.ApiFunction.Function)]!["Properties"]!;
             Assert.Equal("Active", function["TracingConfig"]!["Mode"]!.GetValue<string>());
             Assert.True(synthesis.Properties("AWS::ApiGateway::Stage")["TracingEnabled"]!.GetValue<bool>());
         }

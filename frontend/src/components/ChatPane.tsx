@@ -5,6 +5,7 @@ import { InstructionsButton, ModelPicker } from './ChatSettings';
 import { Composer } from './Composer';
 import { AlertIcon, MenuIcon, PlusIcon } from './Icons';
 import { MessageList } from './MessageList';
+import { BudgetNotice } from './Usage';
 
 interface ChatPaneProps {
   store: ChatStore;
@@ -118,6 +119,7 @@ export function ChatPane({ store, state, sidebarOpen, onOpenSidebar, onNewChat }
             </button>
           </div>
         ) : null}
+        <BudgetNotice api={store.api} answering={Object.keys(state.turns).length} />
         <Composer
           draftKey={key}
           streaming={streaming}

@@ -117,9 +117,8 @@ export function MessageView({ message, onRegenerate, onContinue, onEdit, onFeedb
       {!streaming && message.status !== 'pending' && (message.content || onRegenerate) ? (
         <div class="message-actions">
           {!isUser && modelName ? (
-            <span class="message-model muted" data-testid="message-model" title="The model that wrote this answer">
-              {modelName}
-            </span>
+            // Shown by CSS from data-model, so the answer's own text stays just the answer (copy, tests, screen readers' text).
+            <span class="message-model muted" data-testid="message-model" data-model={modelName} title={`Written by ${modelName}`} />
           ) : null}
           {onEdit ? (
             <button

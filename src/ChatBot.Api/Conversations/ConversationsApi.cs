@@ -22,6 +22,9 @@ public static partial class ConversationsApi
         conversations.MapPost("/{id}/messages", SendMessage);
         conversations.MapPost("/{id}/regenerate", Regenerate);
 
+        // Search, export and delete-all: the user's conversations as a whole (ConversationsApi.UserData.cs).
+        MapUserDataApi(conversations);
+
         // Model choice, custom instructions, edit, continue and feedback (ConversationsApi.Features.cs).
         conversations.MapPost("/{id}/continue", Continue);
         conversations.MapPut("/{id}/messages/{messageId}", EditMessage);
@@ -165,9 +168,7 @@ public static partial class ConversationsApi
                 case TurnUpdate.Completed completed:
                     return TypedResults.Ok(new TurnResult(MessageView.From(turn.UserMessage), MessageView.From(completed.Answer)));
                 case TurnUpdate.Failed failed:
-                    var problem = ErrorMapping.ToProblem(failed.Error, http);
-                    problem.Extensions["assistant"] = MessageView.From(failed.Answer);
-                    return new ProblemWithRetryAfter(problem);
+                    return new ProblemWithRetryAfter(FailedTurn.ToProblem(failed, http));
             }
         }
 

@@ -75,16 +75,9 @@ internal sealed class ServerSentEventsTurnResult(ConversationMessage userMessage
     {
         TurnUpdate.Delta delta => ("delta", new DeltaEvent(delta.Text)),
         TurnUpdate.Completed completed => ("done", DoneEvent.From(completed.Answer, completed.Conversation)),
-        TurnUpdate.Failed failed => ("error", ErrorProblem(failed, httpContext)),
+        TurnUpdate.Failed failed => ("error", FailedTurn.ToProblem(failed, httpContext)),
         _ => throw new InvalidOperationException($"Unknown turn update {update.GetType().Name}."),
     };
-
-    private static Microsoft.AspNetCore.Mvc.ProblemDetails ErrorProblem(TurnUpdate.Failed failed, HttpContext httpContext)
-    {
-        var problem = ErrorMapping.ToProblem(failed.Error, httpContext);
-        problem.Extensions["assistant"] = MessageView.From(failed.Answer);
-        return problem;
-    }
 
     private sealed class EventWriter(HttpResponse response, JsonSerializerOptions json)
     {

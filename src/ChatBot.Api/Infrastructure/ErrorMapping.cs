@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using ChatBot.Core;
+using ChatBot.Core.Usage;
 using Microsoft.AspNetCore.Mvc;
 
 namespace ChatBot.Api.Infrastructure;
@@ -33,6 +34,7 @@ public static partial class ErrorMapping
         ConversationDeletedException => Problem(StatusCodes.Status404NotFound, "Conversation not found.",
             "The conversation was deleted while this answer was being written; nothing of it was kept."),
         PromptTooLongException tooLong => TooLong(tooLong),
+        UsageLimitException limit => LimitReached(limit),
         StoreUnavailableException => Problem(
             StatusCodes.Status503ServiceUnavailable, "Storage is unavailable.", "Nothing was lost; try again shortly.", TimeSpan.FromSeconds(2)),
         ModelException model => model.Kind switch
@@ -81,9 +83,28 @@ public static partial class ErrorMapping
         return problem;
     }
 
+    /// <summary>The limit by name (as the configuration and the web app name it), its value for this user, and when it resets.</summary>
+    private static ProblemDetails LimitReached(UsageLimitException exception)
+    {
+        var problem = Problem(StatusCodes.Status429TooManyRequests, "You have reached a usage limit.", exception.Message, exception.RetryAfter);
+        problem.Extensions["limit"] = System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(exception.Limit.ToString());
+        problem.Extensions["limitValue"] = exception.Value;
+        problem.Extensions["resetsAt"] = exception.ResetsAt;
+        return problem;
+    }
+
     /// <summary>The Retry-After value carried in a problem's extensions, if any.</summary>
-    public static int? RetryAfterSeconds(ProblemDetails problem) =>
+    private static int? RetryAfterSeconds(ProblemDetails problem) =>
         problem.Extensions.TryGetValue("retryAfter", out var value) && value is int seconds ? seconds : null;
+
+    /// <summary>Sets the Retry-After header of a response that answers with <paramref name="problem"/>, when it carries one.</summary>
+    public static void SetRetryAfter(HttpResponse response, ProblemDetails problem)
+    {
+        if (RetryAfterSeconds(problem) is { } seconds)
+        {
+            response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
 
     public static ProblemDetails Problem(int status, string title, string detail, TimeSpan? retryAfter = null)
     {

@@ -9,11 +9,13 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         var problem = ErrorMapping.ToProblem(exception, httpContext);
-        httpContext.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
-        if (ErrorMapping.RetryAfterSeconds(problem) is { } seconds)
+        if (exception is Core.Usage.UsageLimitException limit)
         {
-            httpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Telemetry.ChatBotTelemetry.LimitRejections.Add(1, new KeyValuePair<string, object?>(Telemetry.TelemetryNames.LimitTag, limit.Limit.ToString()));
         }
+
+        httpContext.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
+        ErrorMapping.SetRetryAfter(httpContext.Response, problem);
 
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext
         {

@@ -7,11 +7,7 @@ public sealed class ProblemWithRetryAfter(ProblemDetails problem) : IResult
 {
     public Task ExecuteAsync(HttpContext httpContext)
     {
-        if (ErrorMapping.RetryAfterSeconds(problem) is { } seconds)
-        {
-            httpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-
+        ErrorMapping.SetRetryAfter(httpContext.Response, problem);
         return TypedResults.Problem(problem).ExecuteAsync(httpContext);
     }
 }

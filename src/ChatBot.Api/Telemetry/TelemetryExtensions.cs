@@ -29,7 +29,7 @@ public static class TelemetryExtensions
     public static IHostApplicationBuilder AddChatBotTelemetry(this IHostApplicationBuilder builder)
     {
         var section = builder.Configuration.GetSection(TelemetryOptions.SectionName);
-        builder.Services.AddOptions<TelemetryOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<TelemetryOptions>().Bind(section).ValidateWith<TelemetryOptions, TelemetryOptionsValidator>();
         builder.Services.Decorate<IConversationStore>(inner => new TracedConversationStore(inner));
         builder.Services.Decorate<IContextCache>(inner => new TracedContextCache(inner));
         // Behind API Gateway, a request continues its X-Ray trace, so logs and problems carry the X-Ray trace id.

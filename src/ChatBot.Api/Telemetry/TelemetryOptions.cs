@@ -1,4 +1,5 @@
-using System.ComponentModel.DataAnnotations;
+using ChatBot.Core;
+using Microsoft.Extensions.Options;
 
 namespace ChatBot.Api.Telemetry;
 
@@ -17,7 +18,6 @@ public sealed class TelemetryOptions
     public bool Emf { get; set; }
 
     /// <summary>How often metrics are exported, in seconds (console, OTLP and EMF alike).</summary>
-    [Range(1, 3600, ErrorMessage = "Telemetry:MetricsIntervalSeconds must be between 1 and 3600.")]
     public int MetricsIntervalSeconds { get; set; } = 60;
 
     /// <summary>
@@ -25,4 +25,15 @@ public sealed class TelemetryOptions
     /// the traces. (Logs carry message content only at Trace level, under the same rule.)
     /// </summary>
     public bool IncludeMessageContent { get; set; }
+}
+
+/// <summary>Stops the app at startup when a <c>Telemetry</c> setting is out of range, naming it.</summary>
+internal sealed class TelemetryOptionsValidator : IValidateOptions<TelemetryOptions>
+{
+    public ValidateOptionsResult Validate(string? name, TelemetryOptions options)
+    {
+        var failures = new List<string>();
+        failures.CheckRange("Telemetry:MetricsIntervalSeconds", options.MetricsIntervalSeconds, 1, 3600);
+        return failures.ToResult();
+    }
 }

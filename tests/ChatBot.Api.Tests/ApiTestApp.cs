@@ -15,14 +15,14 @@ namespace ChatBot.Api.Tests;
 /// The real app with real adapters; only the edges a test names are swapped. Each instance has its own data folder, so
 /// tests don't see each other's conversations.
 /// </summary>
-public class ChatBotApp : WebApplicationFactory<Program>
+public class ApiTestApp : WebApplicationFactory<Program>
 {
     private readonly string _dataDirectory;
     private readonly bool _ownsDataDirectory;
     private readonly Dictionary<string, string?> _settings;
     private readonly IChatClient? _model;
 
-    public ChatBotApp(IChatClient? model = null, IReadOnlyDictionary<string, string?>? settings = null, string? dataDirectory = null)
+    public ApiTestApp(IChatClient? model = null, IReadOnlyDictionary<string, string?>? settings = null, string? dataDirectory = null)
     {
         _model = model;
         _ownsDataDirectory = dataDirectory is null;
@@ -100,7 +100,7 @@ public sealed record TurnDto(MessageDto User, MessageDto Assistant);
 
 public sealed record ServerSentEvent(string Name, string Data)
 {
-    public T Read<T>() => JsonSerializer.Deserialize<T>(Data, ChatBotApp.Json)!;
+    public T Read<T>() => JsonSerializer.Deserialize<T>(Data, ApiTestApp.Json)!;
 }
 
 public static class ApiClientExtensions
@@ -109,11 +109,11 @@ public static class ApiClientExtensions
     {
         var response = await client.PostAsJsonAsync("/api/conversations", new { title });
         response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<ConversationDto>(ChatBotApp.Json))!;
+        return (await response.Content.ReadFromJsonAsync<ConversationDto>(ApiTestApp.Json))!;
     }
 
     public static async Task<ConversationDto> GetConversationAsync(this HttpClient client, string id) =>
-        (await client.GetFromJsonAsync<ConversationDto>($"/api/conversations/{id}", ChatBotApp.Json))!;
+        (await client.GetFromJsonAsync<ConversationDto>($"/api/conversations/{id}", ApiTestApp.Json))!;
 
     public static Task<HttpResponseMessage> SendJsonAsync(this HttpClient client, string conversationId, object body) =>
         client.PostAsJsonAsync($"/api/conversations/{conversationId}/messages", body);
