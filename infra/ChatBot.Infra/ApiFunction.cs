@@ -163,14 +163,14 @@ public sealed class ApiFunction : Construct
         // DynamoDB: the operations the store calls, on this table and its indexes, nothing else.
         props.Table.Grant(Function, ConversationTable.DataActions);
 
-        // Bedrock: invoke the one configured model (and, for an inference profile, where it routes).
-        if (props.Model.Bedrock is { } bedrock)
+        // Bedrock: invoke exactly the offered models (and, for an inference profile, where it routes), nothing else.
+        if (props.Model.Bedrock is { Count: > 0 } bedrock)
         {
             Function.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
             {
-                Sid = "InvokeConfiguredModel",
+                Sid = "InvokeConfiguredModels",
                 Actions = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
-                Resources = bedrock.ResourceArns(stack.Account).ToArray(),
+                Resources = bedrock.SelectMany(model => model.ResourceArns(stack.Account)).Distinct(StringComparer.Ordinal).ToArray(),
             }));
         }
 
@@ -241,8 +241,8 @@ public sealed record ApiModelBackend
 {
     public required IReadOnlyDictionary<string, string> Environment { get; init; }
 
-    /// <summary>llm=bedrock: the model the role may invoke.</summary>
-    public BedrockModelAccess? Bedrock { get; init; }
+    /// <summary>llm=bedrock: the models the role may invoke, the default first.</summary>
+    public IReadOnlyList<BedrockModelAccess>? Bedrock { get; init; }
 
     /// <summary>llm=lambda: the S3 object the role may read.</summary>
     public string? ModelObjectArn { get; init; }
@@ -253,16 +253,22 @@ public sealed record ApiModelBackend
     /// <summary>Null keeps Lambda's 512 MB /tmp; the in-Lambda model is copied there.</summary>
     public int? EphemeralStorageMb { get; init; }
 
-    public static ApiModelBackend ForBedrock(BedrockModelAccess model, string region) => new()
+    /// <summary>The first model is the default (<c>Llm:ModelId</c>); all of them are offered (<c>Llm:Models</c>).</summary>
+    public static ApiModelBackend ForBedrock(IReadOnlyList<BedrockModelAccess> models, string region)
     {
-        Environment = new Dictionary<string, string>
+        var environment = new Dictionary<string, string>
         {
             ["Llm__Provider"] = "Bedrock",
-            ["Llm__Bedrock__ModelId"] = model.ModelId,
+            ["Llm__Bedrock__ModelId"] = models[0].ModelId,
             ["Llm__Bedrock__Region"] = region,
-        },
-        Bedrock = model,
-    };
+        };
+        for (var i = 0; i < models.Count; i++)
+        {
+            environment[$"Llm__Bedrock__Models__{i}"] = models[i].ModelId;
+        }
+
+        return new() { Environment = environment, Bedrock = models };
+    }
 
     /// <summary>llm=fargate: llama-server's OpenAI-compatible API, inside the VPC.</summary>
     public static ApiModelBackend ForLlamaServer(LlamaServer server, SelfHostedModel model) => new()

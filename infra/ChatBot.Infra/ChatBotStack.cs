@@ -72,7 +72,7 @@ public sealed class ChatBotStack : Stack
         {
             LlmBackend.Fargate => ApiModelBackend.ForLlamaServer(AddLlamaServer(settings, removal), settings.SelfHostedModel!),
             LlmBackend.Lambda => ApiModelBackend.ForInLambdaModel(AddModelStore(settings, removal), settings.LambdaMemoryMb, settings.LambdaStorageMb),
-            _ => ApiModelBackend.ForBedrock(settings.Model!, settings.Region),
+            _ => ApiModelBackend.ForBedrock(settings.Models, settings.Region),
         };
 
         // The ASP.NET app on Lambda, behind the Lambda Web Adapter.

@@ -64,6 +64,7 @@ public sealed record DeploymentSettings
     private static readonly IReadOnlyDictionary<string, LlmBackend[]> BackendKeys = new Dictionary<string, LlmBackend[]>
     {
         ["inferenceRegions"] = [LlmBackend.Bedrock],
+        ["models"] = [LlmBackend.Bedrock],
         ["model"] = [LlmBackend.Fargate, LlmBackend.Lambda],
         ["modelS3Uri"] = [LlmBackend.Lambda],
         ["fargateMinTasks"] = [LlmBackend.Fargate],
@@ -80,6 +81,7 @@ public sealed record DeploymentSettings
         ["profile"] = "full (default) | minimal",
         ["llm"] = "bedrock (default) | fargate (llama.cpp on ECS Fargate) | lambda (GGUF model inside the API function)",
         ["modelId"] = $"Bedrock model or inference profile id (default {DefaultModelId})",
+        ["models"] = "llm=bedrock: the models users may choose, comma-separated model or inference profile ids; the first is the default (default: modelId alone)",
         ["inferenceRegions"] = "regions a cross-Region inference profile routes to (default: by its geography prefix); llm=bedrock only",
         ["model"] = $"llm=fargate|lambda: a GGUF https URL, or a Hugging Face <owner>/<repo>/<file>.gguf (default {SelfHostedModel.Default})",
         ["modelS3Uri"] = "llm=lambda: s3://<bucket>/<key> of a GGUF you uploaded; the stack then downloads nothing",
@@ -123,8 +125,11 @@ public sealed record DeploymentSettings
     public required DeploymentProfile Profile { get; init; }
     public required LlmBackend Llm { get; init; }
 
-    /// <summary>The Bedrock model (llm=bedrock), else null.</summary>
+    /// <summary>The default Bedrock model (llm=bedrock): the first of <see cref="Models"/>; else null.</summary>
     public required BedrockModelAccess? Model { get; init; }
+
+    /// <summary>llm=bedrock: every model users may choose, the default first (context <c>models</c>, else <c>modelId</c>); else empty.</summary>
+    public IReadOnlyList<BedrockModelAccess> Models { get; init; } = [];
 
     /// <summary>The GGUF model (llm=fargate or lambda), else null.</summary>
     public required SelfHostedModel? SelfHostedModel { get; init; }
@@ -255,19 +260,30 @@ public sealed record DeploymentSettings
             }
         }
 
-        // cdk.json always carries modelId, so it is read only when Bedrock is the backend.
-        BedrockModelAccess? model = null;
+        // cdk.json always carries modelId, so it is read only when Bedrock is the backend; models, when given, replaces it.
+        var models = new List<BedrockModelAccess>();
         if (llm == LlmBackend.Bedrock)
         {
-            try
+            var ids = reader.List("models") ?? [reader.String("modelId", DefaultModelId)];
+            if (ids.Distinct(StringComparer.Ordinal).Count() != ids.Count)
             {
-                model = BedrockModelAccess.Create(reader.String("modelId", DefaultModelId), region, reader.List("inferenceRegions"));
+                errors.Add($"models '{string.Join(",", ids)}' names a model twice. Name each model once; the first is the default.");
             }
-            catch (ArgumentException ex)
+
+            foreach (var id in ids)
             {
-                errors.Add(ex.Message);
+                try
+                {
+                    models.Add(BedrockModelAccess.Create(id, region, reader.List("inferenceRegions")));
+                }
+                catch (ArgumentException ex)
+                {
+                    errors.Add(ex.Message);
+                }
             }
         }
+
+        var model = models.FirstOrDefault();
 
         SelfHostedModel? selfHosted = null;
         S3ObjectLocation? modelObject = null;
@@ -395,6 +411,7 @@ public sealed record DeploymentSettings
             Profile = profile,
             Llm = llm,
             Model = model,
+            Models = models,
             SelfHostedModel = selfHosted,
             ModelS3Object = modelObject,
             FargateMinTasks = minTasks,

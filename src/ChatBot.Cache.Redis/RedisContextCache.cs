@@ -16,7 +16,7 @@ namespace ChatBot.Cache.Redis;
 /// One hash per (user, conversation), one key, so it works on cluster-mode servers (ElastiCache Serverless) and expires or
 /// is evicted as a whole. Fields: <c>v</c> (format), <c>created</c>/<c>updated</c> (UTC ticks, 19 digits so they compare as
 /// strings), <c>title</c> (when set), <c>head</c>/<c>next</c> (the sequence numbers of the oldest kept and the next message),
-/// <c>chars</c> (content kept, in UTF-16 units as <see cref="ContextBounds"/> counts) and <c>m:{seq}</c> = <c>{chars}|{json}</c>.
+/// <c>model</c> and <c>instructions</c> (when set), <c>chars</c> (content kept, in UTF-16 units as <see cref="ContextBounds"/> counts) and <c>m:{seq}</c> = <c>{chars}|{json}</c>.
 /// Every write is one Lua script, so overlapping turns append without losing each other's messages and the bounds hold.
 /// </para>
 /// <para>
@@ -197,6 +197,16 @@ public sealed partial class RedisContextCache : IContextCache, IAsyncDisposable
             values.AddRange(["title", title]);
         }
 
+        if (conversation.ModelId is { } modelId)
+        {
+            values.AddRange(["model", modelId]);
+        }
+
+        if (conversation.Instructions is { } instructions)
+        {
+            values.AddRange(["instructions", instructions]);
+        }
+
         for (var i = 0; i < bounded.Messages.Count; i++)
         {
             values.AddRange([$"m:{i}", Encode(bounded.Messages[i])]);
@@ -375,7 +385,9 @@ public sealed partial class RedisContextCache : IContextCache, IAsyncDisposable
             userId,
             entry.TryGetValue("title", out var title) ? (string?)title : null,
             FromTicks((string)entry["created"]!),
-            FromTicks((string)entry["updated"]!));
+            FromTicks((string)entry["updated"]!),
+            entry.TryGetValue("model", out var model) ? (string?)model : null,
+            entry.TryGetValue("instructions", out var instructions) ? (string?)instructions : null);
         return new ConversationContext(conversation, messages);
     }
 
@@ -390,7 +402,12 @@ public sealed partial class RedisContextCache : IContextCache, IAsyncDisposable
             message.ClientMessageId,
             message.ReplyTo,
             message.Usage?.InputTokens,
-            message.Usage?.OutputTokens);
+            message.Usage?.OutputTokens,
+            message.ModelId,
+            message.FinishReason,
+            message.Feedback is null ? null : message.Feedback.Rating == FeedbackRating.Up ? "up" : "down",
+            message.Feedback?.Comment,
+            message.Feedback?.At.UtcTicks);
         return string.Create(CultureInfo.InvariantCulture, $"{message.Content.Length}|{JsonSerializer.Serialize(cached, Json.CachedMessage)}");
     }
 
@@ -419,7 +436,12 @@ public sealed partial class RedisContextCache : IContextCache, IAsyncDisposable
             },
             cached.ClientMessageId,
             cached.ReplyTo,
-            cached is { InputTokens: { } input, OutputTokens: { } output } ? new TokenUsage(input, output) : null);
+            cached is { InputTokens: { } input, OutputTokens: { } output } ? new TokenUsage(input, output) : null,
+            cached.ModelId,
+            cached.FinishReason,
+            cached is { FeedbackRating: { } rating, FeedbackAt: { } at }
+                ? new MessageFeedback(rating == "up" ? FeedbackRating.Up : FeedbackRating.Down, cached.FeedbackComment, new DateTimeOffset(at, TimeSpan.Zero))
+                : null);
     }
 
     private static string Ticks(DateTimeOffset time) => time.UtcTicks.ToString("D19", CultureInfo.InvariantCulture);
@@ -445,7 +467,12 @@ internal sealed record CachedMessage(
     string? ClientMessageId,
     string? ReplyTo,
     int? InputTokens,
-    int? OutputTokens);
+    int? OutputTokens,
+    string? ModelId = null,
+    string? FinishReason = null,
+    string? FeedbackRating = null,
+    string? FeedbackComment = null,
+    long? FeedbackAt = null);
 
 [JsonSerializable(typeof(CachedMessage))]
 internal sealed partial class RedisCacheJsonContext : JsonSerializerContext;

@@ -22,14 +22,8 @@ public sealed partial class ChatService(
 {
     private readonly ChatServiceOptions _options = options.Value;
 
-    public async Task<Conversation> CreateConversationAsync(string userId, string? title, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        var conversation = new Conversation(Ids.New(now), userId, NullIfBlank(title is null ? null : Titles.Clean(title)), now, now);
-        await CountConversationAsync(userId, cancellationToken);
-        await store.CreateConversationAsync(conversation, cancellationToken);
-        return conversation;
-    }
+    public Task<Conversation> CreateConversationAsync(string userId, string? title, CancellationToken cancellationToken) =>
+        CreateConversationAsync(userId, title, modelId: null, instructions: null, cancellationToken);
 
     public Task<ConversationPage> ListConversationsAsync(string userId, int limit, string? cursor, CancellationToken cancellationToken) =>
         store.ListConversationsAsync(userId, limit, cursor, cancellationToken);
@@ -56,8 +50,14 @@ public sealed partial class ChatService(
     /// takes the conversation's turn lease. Nothing is streamed yet, so the caller can still answer with a plain status code
     /// (404, 409, 422) before it commits to a stream.
     /// </summary>
+    public Task<TurnStart> StartTurnAsync(
+        string userId, string conversationId, string content, string? clientMessageId, CancellationToken cancellationToken) =>
+        StartTurnAsync(userId, conversationId, content, clientMessageId, modelId: null, cancellationToken);
+
+    /// <inheritdoc cref="StartTurnAsync(string, string, string, string?, CancellationToken)"/>
+    /// <param name="modelId">The model for this answer; null uses the conversation's (or the deployment's default).</param>
     public async Task<TurnStart> StartTurnAsync(
-        string userId, string conversationId, string content, string? clientMessageId, CancellationToken cancellationToken)
+        string userId, string conversationId, string content, string? clientMessageId, string? modelId, CancellationToken cancellationToken)
     {
         var context = await cache.GetAsync(userId, conversationId, cancellationToken);
         if (context is null)
@@ -74,8 +74,9 @@ public sealed partial class ChatService(
         var now = time.GetUtcNow();
         var userMessage = new ConversationMessage(
             Ids.New(now), conversationId, MessageRole.User, content, now, MessageStatus.Complete, clientMessageId);
-        var prompt = BuildPrompt(context.Messages, userMessage);
-        await EnsurePromptFitsAsync(prompt, cancellationToken);
+        var model = ResolveModel(modelId, context.Conversation);
+        var prompt = BuildPrompt(context.Conversation, context.Messages, userMessage);
+        await EnsurePromptFitsAsync(prompt, model, cancellationToken);
 
         // The cache only saves the read: the store's answer (Busy, NotFound) is what decides, so a stale entry lets nothing through.
         var lease = NewLease(now);
@@ -84,7 +85,7 @@ public sealed partial class ChatService(
         switch (added.Outcome)
         {
             case AddMessageOutcome.Added:
-                return new TurnStart.Started(new ChatTurn(this, userId, context, added.UserMessage, prompt, lease, regenerating: false, ticket));
+                return new TurnStart.Started(new ChatTurn(this, userId, context, added.UserMessage, prompt, lease, new TurnPlan(model, ReplacesAnswer: false), ticket));
             case AddMessageOutcome.Repeated when added.Answer is { } answer:
                 return new TurnStart.Replayed(added.UserMessage, answer, context.Conversation);
             case AddMessageOutcome.Repeated:
@@ -102,7 +103,12 @@ public sealed partial class ChatService(
     /// Answers the conversation's last question again. The new answer replaces the last one when it is stored, and the old one
     /// is not part of the prompt. Reads the store, not the cache: the answer being replaced must be the stored one.
     /// </summary>
-    public async Task<TurnStart> StartRegenerateAsync(string userId, string conversationId, CancellationToken cancellationToken)
+    public Task<TurnStart> StartRegenerateAsync(string userId, string conversationId, CancellationToken cancellationToken) =>
+        StartRegenerateAsync(userId, conversationId, modelId: null, cancellationToken);
+
+    /// <inheritdoc cref="StartRegenerateAsync(string, string, CancellationToken)"/>
+    /// <param name="modelId">The model for the new answer; null uses the conversation's (or the deployment's default).</param>
+    public async Task<TurnStart> StartRegenerateAsync(string userId, string conversationId, string? modelId, CancellationToken cancellationToken)
     {
         var context = await store.GetConversationAsync(userId, conversationId, _options.HistoryMessages + 2, cancellationToken);
         if (context is null)
@@ -123,14 +129,15 @@ public sealed partial class ChatService(
 
         var question = context.Messages[questionIndex];
         var history = context with { Messages = context.Messages.Take(questionIndex).ToList() };
-        var prompt = BuildPrompt(history.Messages, question);
-        await EnsurePromptFitsAsync(prompt, cancellationToken);
+        var model = ResolveModel(modelId, context.Conversation);
+        var prompt = BuildPrompt(context.Conversation, history.Messages, question);
+        await EnsurePromptFitsAsync(prompt, model, cancellationToken);
 
         var lease = NewLease(time.GetUtcNow());
         var ticket = await BeginUsageAsync(userId, cancellationToken);
         return await UnlessRefusedAsync(ticket, store.ClaimTurnAsync(userId, conversationId, lease, cancellationToken), c => c == TurnClaim.Claimed) switch
         {
-            TurnClaim.Claimed => new TurnStart.Started(new ChatTurn(this, userId, history, question, prompt, lease, regenerating: true, ticket)),
+            TurnClaim.Claimed => new TurnStart.Started(new ChatTurn(this, userId, history, question, prompt, lease, new TurnPlan(model, ReplacesAnswer: true), ticket)),
             TurnClaim.Busy => throw Busy(),
             _ => new TurnStart.NotFound(),
         };
@@ -142,15 +149,17 @@ public sealed partial class ChatService(
         ConversationMessage userMessage,
         List<ChatMessage> prompt,
         TurnLease lease,
-        bool regenerating,
+        TurnPlan plan,
         TurnTicket? ticket,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        // The answer is created right after its question so the two sort together, even when turns overlap.
-        var answerId = Ids.New(time.GetUtcNow());
-        var answerCreatedAt = time.GetUtcNow();
-        var text = new System.Text.StringBuilder();
+        // The answer is created right after its question so the two sort together, even when turns overlap. A continued
+        // answer keeps its id and time, and grows.
+        var answerId = plan.Continues?.Id ?? Ids.New(time.GetUtcNow());
+        var answerCreatedAt = plan.Continues?.CreatedAt ?? time.GetUtcNow();
+        var text = new System.Text.StringBuilder(plan.Continues?.Content);
         UsageDetails? usage = null;
+        ChatFinishReason? finishReason = null;
         Exception? failure = null;
         var status = MessageStatus.Complete;
 
@@ -158,7 +167,7 @@ public sealed partial class ChatService(
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(TimeSpan.FromSeconds(_options.MaxAnswerSeconds));
         string? model = null;
-        await using (var updates = GatedAsync(userId, prompt, limit.Token).GetAsyncEnumerator(limit.Token))
+        await using (var updates = GatedAsync(userId, prompt, plan.Model, limit.Token).GetAsyncEnumerator(limit.Token))
         {
             while (true)
             {
@@ -192,6 +201,7 @@ public sealed partial class ChatService(
                     break;
                 }
 
+                finishReason = update.FinishReason ?? finishReason;
                 model ??= update.ModelId;
                 foreach (var item in update.Contents)
                 {
@@ -217,7 +227,9 @@ public sealed partial class ChatService(
             answerCreatedAt,
             status,
             ReplyTo: userMessage.Id,
-            Usage: usage is null ? null : new TokenUsage((int)(usage.InputTokenCount ?? 0), (int)(usage.OutputTokenCount ?? 0)));
+            Usage: AddUsage(plan.Continues?.Usage, usage),
+            ModelId: plan.Model.Id,
+            FinishReason: status == MessageStatus.Complete ? finishReason?.Value : null);
 
         var conversation = context.Conversation with
         {
@@ -234,7 +246,7 @@ public sealed partial class ChatService(
         finally
         {
             // The model's tokens were spent whether or not the answer could be stored.
-            await EndUsageAsync(ticket, prompt, answer, model, failure is not null);
+            await EndUsageAsync(ticket, prompt, answer, model ?? plan.Model.Id, failure is not null);
         }
         if (!kept)
         {
@@ -244,7 +256,7 @@ public sealed partial class ChatService(
             yield break;
         }
 
-        if (regenerating)
+        if (plan.ReplacesAnswer || plan.Continues is not null)
         {
             // The cached context still holds the replaced answer; the next turn reloads it from the store.
             await cache.InvalidateAsync(userId, conversation.Id, CancellationToken.None);
@@ -285,10 +297,10 @@ public sealed partial class ChatService(
 
     /// <summary>The model's stream, once the fair gate has given this user a slot; the slot is held until the stream ends.</summary>
     private async IAsyncEnumerable<ChatResponseUpdate> GatedAsync(
-        string userId, List<ChatMessage> prompt, [EnumeratorCancellation] CancellationToken cancellationToken)
+        string userId, List<ChatMessage> prompt, ModelInfo model, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var slot = gate is null ? null : await gate.EnterAsync(userId, cancellationToken);
-        await foreach (var update in chatClient.GetStreamingResponseAsync(prompt, BuildChatOptions(), cancellationToken))
+        await foreach (var update in chatClient.GetStreamingResponseAsync(prompt, BuildChatOptions(model), cancellationToken))
         {
             yield return update;
         }
@@ -313,20 +325,22 @@ public sealed partial class ChatService(
     private static TurnInProgressException Busy() => new(
         "An answer is still being written in this conversation. Wait for it to finish, or stop it, then send again.");
 
-    private async ValueTask EnsurePromptFitsAsync(List<ChatMessage> prompt, CancellationToken cancellationToken)
+    private async ValueTask EnsurePromptFitsAsync(List<ChatMessage> prompt, ModelInfo model, CancellationToken cancellationToken)
     {
         if (chatClient.GetService<IPromptFitCheck>() is { } check)
         {
-            await check.EnsureFitsAsync(prompt, BuildChatOptions(), cancellationToken);
+            await check.EnsureFitsAsync(prompt, BuildChatOptions(model), cancellationToken);
         }
     }
 
-    private List<ChatMessage> BuildPrompt(IReadOnlyList<ConversationMessage> history, ConversationMessage userMessage)
+    /// <summary>The conversation's own instructions replace the default system prompt.</summary>
+    private List<ChatMessage> BuildPrompt(Conversation conversation, IReadOnlyList<ConversationMessage> history, ConversationMessage userMessage)
     {
         var prompt = new List<ChatMessage>(history.Count + 2);
-        if (!string.IsNullOrWhiteSpace(_options.SystemPrompt))
+        var system = conversation.Instructions ?? _options.SystemPrompt;
+        if (!string.IsNullOrWhiteSpace(system))
         {
-            prompt.Add(new ChatMessage(ChatRole.System, _options.SystemPrompt));
+            prompt.Add(new ChatMessage(ChatRole.System, system));
         }
 
         foreach (var message in history.Skip(Math.Max(0, history.Count - _options.HistoryMessages)))
@@ -342,8 +356,9 @@ public sealed partial class ChatService(
         return prompt;
     }
 
-    private ChatOptions BuildChatOptions() => new()
+    private ChatOptions BuildChatOptions(ModelInfo model) => new()
     {
+        ModelId = model.Id,
         MaxOutputTokens = _options.MaxOutputTokens,
         Temperature = _options.Temperature,
     };

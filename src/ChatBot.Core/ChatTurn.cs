@@ -50,7 +50,7 @@ public sealed class ChatTurn
     private readonly ConversationContext _context;
     private readonly List<Microsoft.Extensions.AI.ChatMessage> _prompt;
     private readonly TurnLease _lease;
-    private readonly bool _regenerating;
+    private readonly TurnPlan _plan;
     private readonly Usage.TurnTicket? _ticket;
 
     internal ChatTurn(
@@ -60,7 +60,7 @@ public sealed class ChatTurn
         ConversationMessage userMessage,
         List<Microsoft.Extensions.AI.ChatMessage> prompt,
         TurnLease lease,
-        bool regenerating,
+        TurnPlan plan,
         Usage.TurnTicket? ticket = null)
     {
         _service = service;
@@ -68,7 +68,7 @@ public sealed class ChatTurn
         _context = context;
         _prompt = prompt;
         _lease = lease;
-        _regenerating = regenerating;
+        _plan = plan;
         _ticket = ticket;
         UserMessage = userMessage;
     }
@@ -80,5 +80,11 @@ public sealed class ChatTurn
     /// <see cref="TurnUpdate.Completed"/>. The last update is always <see cref="TurnUpdate.Completed"/> or <see cref="TurnUpdate.Failed"/>.
     /// </summary>
     public IAsyncEnumerable<TurnUpdate> StreamAsync(CancellationToken cancellationToken) =>
-        _service.StreamAnswerAsync(_userId, _context, UserMessage, _prompt, _lease, _regenerating, _ticket, cancellationToken);
+        _service.StreamAnswerAsync(_userId, _context, UserMessage, _prompt, _lease, _plan, _ticket, cancellationToken);
 }
+
+/// <summary>
+/// What a turn writes: with <see cref="Model"/>; a new answer, or one that replaces the last answer (regenerate, edit), or
+/// that extends <see cref="Continues"/> (continue, keeping its id).
+/// </summary>
+internal sealed record TurnPlan(ModelInfo Model, bool ReplacesAnswer, ConversationMessage? Continues = null);

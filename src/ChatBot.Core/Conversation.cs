@@ -1,12 +1,18 @@
 namespace ChatBot.Core;
 
-/// <summary>A user's conversation. <see cref="Title"/> is null until the user names it or the first message does.</summary>
+/// <summary>
+/// A user's conversation. <see cref="Title"/> is null until the user names it or the first message does. <see cref="ModelId"/>
+/// is the model the user chose for it (null: the deployment's default); <see cref="Instructions"/>, when set, replace the
+/// default system prompt.
+/// </summary>
 public sealed record Conversation(
     string Id,
     string UserId,
     string? Title,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    string? ModelId = null,
+    string? Instructions = null);
 
 public enum MessageRole
 {
@@ -30,7 +36,9 @@ public sealed record TokenUsage(int InputTokens, int OutputTokens);
 
 /// <summary>
 /// One message. Messages are ordered by (<see cref="CreatedAt"/>, <see cref="Id"/>); ids are time-ordered, so the id alone
-/// breaks ties. <see cref="ReplyTo"/> links an answer to the user message it answers.
+/// breaks ties. <see cref="ReplyTo"/> links an answer to the user message it answers. An answer records the model that wrote
+/// it (<see cref="ModelId"/>), why the model stopped (<see cref="FinishReason"/>: <c>stop</c>, or <c>length</c> when it ran
+/// out of output tokens and can be continued) and the user's <see cref="Feedback"/> on it.
 /// </summary>
 public sealed record ConversationMessage(
     string Id,
@@ -41,7 +49,10 @@ public sealed record ConversationMessage(
     MessageStatus Status,
     string? ClientMessageId = null,
     string? ReplyTo = null,
-    TokenUsage? Usage = null);
+    TokenUsage? Usage = null,
+    string? ModelId = null,
+    string? FinishReason = null,
+    MessageFeedback? Feedback = null);
 
 /// <summary>A conversation with (some of) its messages, oldest first.</summary>
 public sealed record ConversationContext(Conversation Conversation, IReadOnlyList<ConversationMessage> Messages);

@@ -25,6 +25,15 @@ public sealed class ConversationDeletedException(string message) : Exception(mes
 /// <summary>Regenerate was asked of a conversation that has no question to answer again.</summary>
 public sealed class NothingToRegenerateException(string message) : Exception(message);
 
+/// <summary>Continue was asked of a conversation whose last answer was not cut off at the output-token limit.</summary>
+public sealed class NothingToContinueException(string message) : Exception(message);
+
+/// <summary>A model id that the deployment does not offer (see <see cref="ModelCatalog"/>).</summary>
+public sealed class UnknownModelException(string message) : Exception(message);
+
+/// <summary>An edit named a message that is not the conversation's last question.</summary>
+public sealed class NotTheLastQuestionException(string message) : Exception(message);
+
 /// <summary>
 /// The newest message (with the system prompt) does not fit the model's context window. Raised before anything is stored
 /// by a backend that counts tokens itself (<see cref="IPromptFitCheck"/>); the API answers it with 422 and both numbers.

@@ -62,4 +62,31 @@ public interface IConversationStore
     /// After a failure part-way, calling it again finishes the job: nothing stays half-deleted and out of reach.
     /// </summary>
     Task<IReadOnlyList<string>> DeleteAllConversationsAsync(string userId, CancellationToken cancellationToken);
+
+    // Model choice, custom instructions, edit, continue and feedback.
+
+    /// <summary>
+    /// Applies <paramref name="patch"/> (title, model, instructions) and moves activity to <paramref name="updatedAt"/> unless it
+    /// is already later. Returns the updated conversation, or null when not found.
+    /// </summary>
+    Task<Conversation?> UpdateConversationAsync(
+        string userId, string conversationId, ConversationPatch patch, DateTimeOffset updatedAt, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Replaces the content of the user message <paramref name="question"/> (same id) and takes the conversation's turn
+    /// <paramref name="lease"/>, for the answer that will replace the old one. Either both happen or neither does.
+    /// </summary>
+    Task<TurnClaim> EditUserMessageAsync(string userId, ConversationMessage question, TurnLease lease, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sets (or, with null, clears) the feedback on an assistant message. Returns the updated message, or null when the
+    /// conversation or the answer is not found.
+    /// </summary>
+    Task<ConversationMessage?> SetFeedbackAsync(
+        string userId, string conversationId, string messageId, MessageFeedback? feedback, CancellationToken cancellationToken);
+
+    /// <summary>The user's settings; <see cref="UserSettings.Empty"/> when none are stored.</summary>
+    Task<UserSettings> GetUserSettingsAsync(string userId, CancellationToken cancellationToken);
+
+    Task SaveUserSettingsAsync(string userId, UserSettings settings, CancellationToken cancellationToken);
 }

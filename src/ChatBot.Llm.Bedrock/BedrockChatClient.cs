@@ -141,6 +141,7 @@ public sealed partial class BedrockChatClient : IChatClient
     public object? GetService(Type serviceType, object? serviceKey = null) =>
         serviceKey is not null ? null
         : serviceType == typeof(ChatClientMetadata) ? _metadata
+        : serviceType == typeof(ChatBot.Core.ModelCatalog) ? BedrockModels.Catalog(_options)
         : serviceType.IsInstanceOfType(this) ? this
         : null;
 

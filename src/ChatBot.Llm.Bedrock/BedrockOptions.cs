@@ -12,6 +12,12 @@ public sealed class BedrockOptions
     /// </summary>
     public string ModelId { get; set; } = "openai.gpt-oss-20b-1:0";
 
+    /// <summary>
+    /// Models users may choose besides <see cref="ModelId"/>, which stays the default (on AWS, the CDK context <c>models</c>
+    /// sets both: the first is the default). Model or inference profile ids, as <see cref="ModelId"/>.
+    /// </summary>
+    public string[] Models { get; set; } = [];
+
     /// <summary>The AWS region, such as <c>us-east-1</c>. When empty, <c>AWS_REGION</c> (set on Lambda) or <c>AWS_DEFAULT_REGION</c> is used.</summary>
     public string? Region { get; set; }
 

@@ -16,6 +16,11 @@ internal sealed partial class BedrockOptionsValidator : IValidateOptions<Bedrock
             failures.Add("Llm:Bedrock:ModelId must be a Bedrock model id or inference profile id, such as 'openai.gpt-oss-20b-1:0' or 'us.meta.llama3-3-70b-instruct-v1:0'.");
         }
 
+        foreach (var model in options.Models.Where(m => string.IsNullOrWhiteSpace(m) || m.Any(char.IsWhiteSpace)))
+        {
+            failures.Add($"Llm:Bedrock:Models has '{model}', which is not a Bedrock model id or inference profile id, such as 'openai.gpt-oss-120b-1:0'.");
+        }
+
         if (string.IsNullOrWhiteSpace(options.Region))
         {
             failures.Add("Llm:Bedrock:Region is required for Llm:Provider=Bedrock. Set it (for example Llm__Bedrock__Region=us-east-1) or set AWS_REGION.");

@@ -7,7 +7,8 @@ using Microsoft.Extensions.AI;
 namespace ChatBot.Llm.LlamaSharp;
 
 // The prompt for one request: the conversation formatted for the model, tokenized, and trimmed to a token budget.
-internal sealed record ChatPrompt(string Text, LLamaToken[] Tokens, int DroppedMessages, bool UsesChatTemplate);
+// ContinuesAnswer: the conversation ended with the start of an answer, which the prompt ends with, for the model to go on.
+internal sealed record ChatPrompt(string Text, LLamaToken[] Tokens, int DroppedMessages, bool UsesChatTemplate, bool ContinuesAnswer = false);
 
 // Formats a conversation with the model's chat template, or with a plain "User: ... / Assistant:" transcript when
 // the model has none, and trims it to fit the context window.
@@ -74,11 +75,18 @@ internal sealed class ChatPromptBuilder(LlamaModel model)
         if (system is not null)
             kept.Insert(0, ("system", system));
 
-        var text = _model.ChatTemplate is { } template ? ApplyTemplate(template, kept) : PlainFormat(kept);
+        // A last message from the assistant is an answer to go on with: the prompt opens the assistant's turn and ends
+        // with that text, instead of closing it and opening a new one.
+        var continues = kept.Count > 1 && kept[^1].Role == "assistant";
+        var prefill = continues ? kept[^1].Text : null;
+        if (continues)
+            kept.RemoveAt(kept.Count - 1);
+        var text = (_model.ChatTemplate is { } template ? ApplyTemplate(template, kept) : PlainFormat(kept))
+            + (prefill is null ? "" : (_model.ChatTemplate is null ? " " : "") + prefill);
         // Special tokens are parsed so the template's markers (e.g. <|im_start|>) become the model's control tokens.
         // User text that spells such a marker is parsed too; llama.cpp's own server does the same.
         var tokens = _model.Weights.Tokenize(text, _model.Weights.Vocab.ShouldAddBOS, special: true, Encoding.UTF8);
-        return new ChatPrompt(text, tokens, firstKept, _model.ChatTemplate is not null);
+        return new ChatPrompt(text, tokens, firstKept, _model.ChatTemplate is not null, continues);
     }
 
     private static string ApplyTemplate(string template, List<(string Role, string Text)> messages)

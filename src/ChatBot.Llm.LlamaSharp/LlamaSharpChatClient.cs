@@ -26,9 +26,12 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
     private readonly SemaphoreSlim _slots;
     private readonly ILogger _logger;
     private readonly ChatClientMetadata _metadata;
+    private readonly ModelCatalog _catalog;
 
     public LlamaSharpChatClient(LlamaModelLoader loader, LlamaSharpOptions options, ILogger<LlamaSharpChatClient>? logger = null)
     {
+        // Every model the loader has, the default first; the context window is the configured one (the model's own may be smaller).
+        _catalog = new ModelCatalog(loader.ModelIds.Select(id => new ModelInfo(id, id, "llamasharp", options.ContextSize)));
         _loader = loader;
         _options = options;
         _slots = new SemaphoreSlim(options.MaxConcurrentRequests, options.MaxConcurrentRequests);
@@ -43,14 +46,17 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var (model, contextSize, maxOutputTokens) = await BudgetAsync(options, cancellationToken);
+        // The model stays loaded until this answer is done, even if another request asks for a different one.
+        using var lease = await _loader.AcquireAsync(options?.ModelId, cancellationToken);
+        var (model, contextSize, maxOutputTokens) = Budget(lease.Model, options);
         var prompt = new ChatPromptBuilder(model).Build(messages, options?.Instructions, contextSize - maxOutputTokens);
         if (prompt.DroppedMessages > 0)
             LogTrimmed(_logger, prompt.DroppedMessages, prompt.Tokens.Length);
         var stops = new StopSequenceMatcher(
             [.. options?.StopSequences ?? [], .. prompt.UsesChatTemplate ? [] : ChatPromptBuilder.PlainFormatStopSequences]);
-        var update = new UpdateFactory(Guid.NewGuid().ToString("N"), _loader.ModelId);
-        var answer = new LeadingWhitespaceTrimmer();
+        var update = new UpdateFactory(Guid.NewGuid().ToString("N"), options?.ModelId ?? _loader.ModelId);
+        // A continued answer (the prompt ends with its start) goes on mid-sentence: its first space is part of the text.
+        var answer = new LeadingWhitespaceTrimmer(prompt.ContinuesAnswer);
 
         await _slots.WaitAsync(cancellationToken);
         var outputTokens = 0;
@@ -111,13 +117,13 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
     // The same build as an answer's, so the check and the answer cannot disagree; tokenizing is cheap next to decoding.
     public async ValueTask EnsureFitsAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
-        var (model, contextSize, maxOutputTokens) = await BudgetAsync(options, cancellationToken);
+        using var lease = await _loader.AcquireAsync(options?.ModelId, cancellationToken);
+        var (model, contextSize, maxOutputTokens) = Budget(lease.Model, options);
         new ChatPromptBuilder(model).Build(messages, options?.Instructions, contextSize - maxOutputTokens);
     }
 
-    private async Task<(LlamaModel Model, int ContextSize, int MaxOutputTokens)> BudgetAsync(ChatOptions? options, CancellationToken cancellationToken)
+    private (LlamaModel Model, int ContextSize, int MaxOutputTokens) Budget(LlamaModel model, ChatOptions? options)
     {
-        var model = await _loader.GetModelAsync(cancellationToken);
         var contextSize = Math.Min(_options.ContextSize, model.TrainedContextSize);
         // The app always sets the answer budget (Chat:MaxOutputTokens); a caller that doesn't gets a quarter of the window.
         var maxOutputTokens = options?.MaxOutputTokens ?? Math.Min(1024, contextSize / 4);
@@ -129,6 +135,7 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
     public object? GetService(Type serviceType, object? serviceKey = null) =>
         serviceKey is not null ? null
         : serviceType == typeof(ChatClientMetadata) ? _metadata
+        : serviceType == typeof(ModelCatalog) ? _catalog
         : serviceType.IsInstanceOfType(this) ? this
         : null;
 
@@ -181,9 +188,9 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
     private static partial void LogTrimmed(ILogger logger, int droppedMessages, int promptTokens);
 
     // After "Assistant:" a model usually starts with a space or a newline, which a chat window should not show.
-    private sealed class LeadingWhitespaceTrimmer
+    private sealed class LeadingWhitespaceTrimmer(bool started)
     {
-        private bool _started;
+        private bool _started = started;
 
         public string Next(string text)
         {

@@ -19,6 +19,12 @@ public sealed class LlamaSharpOptions
     public string? ModelPath { get; set; }
 
     /// <summary>
+    /// A folder of GGUF models to offer besides the one above (the default): each *.gguf in it is a model users can
+    /// choose, named by its file name without ".gguf". One model is in memory at a time.
+    /// </summary>
+    public string? ModelsDirectory { get; set; }
+
+    /// <summary>
     /// s3://bucket/key of a GGUF model, copied to ModelPath at startup unless a complete copy is already there.
     /// On Lambda that is once per cold start: /tmp starts empty in every new execution environment.
     /// </summary>

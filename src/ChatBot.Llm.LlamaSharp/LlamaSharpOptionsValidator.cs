@@ -33,6 +33,9 @@ internal sealed class LlamaSharpOptionsValidator : IValidateOptions<LlamaSharpOp
             failures.Add($"Llm:LlamaSharp:DownloadUrl is '{options.DownloadUrl}', which is not an http(s) URL. Set it to a .gguf download URL, or set Llm:LlamaSharp:ModelPath to a model file.");
         }
 
+        if (!string.IsNullOrWhiteSpace(options.ModelsDirectory) && !Directory.Exists(options.ModelsDirectory))
+            failures.Add($"Llm:LlamaSharp:ModelsDirectory is '{options.ModelsDirectory}', but there is no folder there (full path: '{Path.GetFullPath(options.ModelsDirectory)}'). Point it at a folder of .gguf models, or remove it to offer only the one model.");
+
         if (options.ContextSize < 64)
             failures.Add($"Llm:LlamaSharp:ContextSize is {options.ContextSize}; it must be at least 64 tokens (4096 is a good default).");
         if (options.Threads < 1)

@@ -35,7 +35,7 @@ public static class LlamaSharpServiceCollectionExtensions
         {
             var options = sp.GetRequiredService<IOptions<LlamaSharpOptions>>().Value;
             var resolver = sp.GetRequiredService<ModelFileResolver>();
-            return new LlamaModelLoader(ModelFileResolver.ModelIdFor(options), resolver.ResolveAsync, sp.GetRequiredService<ILoggerFactory>());
+            return new LlamaModelLoader(OfferedModels(options, resolver), sp.GetRequiredService<ILoggerFactory>());
         });
         services.RunAtStartup((sp, cancellationToken) => sp.GetRequiredService<LlamaModelLoader>().GetModelAsync(cancellationToken));
 
@@ -43,5 +43,24 @@ public static class LlamaSharpServiceCollectionExtensions
             sp.GetRequiredService<LlamaModelLoader>(),
             sp.GetRequiredService<IOptions<LlamaSharpOptions>>().Value,
             sp.GetRequiredService<ILogger<LlamaSharpChatClient>>())));
+    }
+
+    // The configured model first (the default), then every other *.gguf in Llm:LlamaSharp:ModelsDirectory, by name.
+    private static List<KeyValuePair<string, Func<CancellationToken, Task<string>>>> OfferedModels(LlamaSharpOptions options, ModelFileResolver resolver)
+    {
+        var models = new List<KeyValuePair<string, Func<CancellationToken, Task<string>>>>
+        {
+            new(LlamaModelLoader.IdOf(ModelFileResolver.ModelIdFor(options)), resolver.ResolveAsync),
+        };
+        if (!string.IsNullOrWhiteSpace(options.ModelsDirectory) && Directory.Exists(options.ModelsDirectory))
+        {
+            foreach (var file in Directory.EnumerateFiles(options.ModelsDirectory, "*.gguf").Order(StringComparer.Ordinal))
+            {
+                var id = LlamaModelLoader.IdOf(file);
+                if (models.TrueForAll(m => m.Key != id))
+                    models.Add(new(id, _ => Task.FromResult(file)));
+            }
+        }
+        return models;
     }
 }

@@ -13,6 +13,12 @@ namespace ChatBot.Llm.OpenAI;
 /// </summary>
 internal sealed class OpenAIErrorMappingChatClient(IChatClient innerClient, Uri endpoint, string modelId) : ModelErrorMappingChatClient(innerClient)
 {
+    // The server's one model is the whole list (llm=fargate and llm=lambda serve one self-hosted model).
+    private readonly ChatBot.Core.ModelCatalog _catalog = new([new ChatBot.Core.ModelInfo(modelId, modelId, "openai", null)]);
+
+    public override object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is null && serviceType == typeof(ChatBot.Core.ModelCatalog) ? _catalog : base.GetService(serviceType, serviceKey);
+
     private static readonly TimeSpan DefaultRetryAfter = TimeSpan.FromSeconds(5);
 
     protected override ModelException? Map(Exception exception) => exception switch

@@ -24,7 +24,7 @@ namespace ChatBot.Storage.DynamoDb;
 /// <item>Regenerate: 1 Query (GetConversation) + 1 UpdateItem (lease), then as a turn's SaveAssistantMessage.</item>
 /// <item>A repeated clientMessageId (rare): 1 PutItem that fails its condition and returns the original, then 1 GetItem for its
 /// answer (an emulator that does not return the original costs 1 more GetItem).</item>
-/// <item>Create: 1 BatchWriteItem. Rename: 2 UpdateItem. List: 1 Query on GSI1 + 1 BatchGetItem of the titles.</item>
+/// <item>Create: 1 GetItem (the user's default instructions, in ChatService) + 1 BatchWriteItem. Rename: 2 UpdateItem. List: 1 Query on GSI1 + 1 BatchGetItem of the titles.</item>
 /// <item>Delete: 1 DeleteItem + 1 Query per 1 MB of keys + 1 BatchWriteItem per 25 items + 1 DeleteItem (the activity item, last).</item>
 /// </list>
 /// No transactions: the local emulator lacks them. Instead, the conversation item is a fence. A turn writes first and then
@@ -167,8 +167,8 @@ public sealed partial class DynamoDbConversationStore : IConversationStore
         return new ConversationContext(ReadConversation(userId, conversation, activity), messages);
     }
 
-    public async Task<Conversation?> RenameConversationAsync(
-        string userId, string conversationId, string title, DateTimeOffset updatedAt, CancellationToken cancellationToken)
+    public async Task<Conversation?> UpdateConversationAsync(
+        string userId, string conversationId, ConversationPatch patch, DateTimeOffset updatedAt, CancellationToken cancellationToken)
     {
         RequireUserId(userId);
         if (!Ids.IsValid(conversationId))
@@ -180,16 +180,18 @@ public sealed partial class DynamoDbConversationStore : IConversationStore
         Dictionary<string, AttributeValue> conversation;
         try
         {
-            // The title lives on the conversation item, which turns never write: a turn ending later cannot undo this.
+            // Title, model and instructions live on the conversation item, which turns never write: a turn ending later
+            // cannot undo this.
+            var (expression, values) = PatchExpression(patch);
             conversation = (await CallAsync(
                 ct => _client.UpdateItemAsync(
                     new UpdateItemRequest
                     {
                         TableName = _table,
                         Key = Key(pk, ConversationSk),
-                        UpdateExpression = "SET Title = :title",
+                        UpdateExpression = expression,
                         ConditionExpression = "attribute_exists(PK)",
-                        ExpressionAttributeValues = new() { [":title"] = new AttributeValue { S = title } },
+                        ExpressionAttributeValues = values,
                         ReturnValues = ReturnValue.ALL_NEW,
                     },
                     ct),
@@ -548,6 +550,16 @@ public sealed partial class DynamoDbConversationStore : IConversationStore
             item["Title"] = new AttributeValue { S = conversation.Title };
         }
 
+        if (!string.IsNullOrEmpty(conversation.ModelId))
+        {
+            item["ModelId"] = new AttributeValue { S = conversation.ModelId };
+        }
+
+        if (!string.IsNullOrEmpty(conversation.Instructions))
+        {
+            item["Instructions"] = new AttributeValue { S = conversation.Instructions };
+        }
+
         return item;
     }
 
@@ -572,7 +584,9 @@ public sealed partial class DynamoDbConversationStore : IConversationStore
         var createdAt = ParseTime(conversation["CreatedAt"].S);
         var title = conversation.GetValueOrDefault("Title")?.S ?? activity?.GetValueOrDefault("DefaultTitle")?.S;
         var updatedAt = activity?.GetValueOrDefault("UpdatedAt")?.S is { } at ? ParseTime(at) : createdAt;
-        return new Conversation(conversation["Id"].S, userId, title, createdAt, updatedAt);
+        return new Conversation(
+            conversation["Id"].S, userId, title, createdAt, updatedAt,
+            conversation.GetValueOrDefault("ModelId")?.S, conversation.GetValueOrDefault("Instructions")?.S);
     }
 
     private static Dictionary<string, AttributeValue> MessageItem(string pk, ConversationMessage message)
@@ -606,6 +620,7 @@ public sealed partial class DynamoDbConversationStore : IConversationStore
             item["OutputTokens"] = new AttributeValue { N = usage.OutputTokens.ToString(CultureInfo.InvariantCulture) };
         }
 
+        AddAnswerDetails(item, message);
         return item;
     }
 
@@ -625,7 +640,10 @@ public sealed partial class DynamoDbConversationStore : IConversationStore
         item.GetValueOrDefault("ReplyTo")?.S,
         item.GetValueOrDefault("InputTokens")?.N is { } input && item.GetValueOrDefault("OutputTokens")?.N is { } output
             ? new TokenUsage(int.Parse(input, CultureInfo.InvariantCulture), int.Parse(output, CultureInfo.InvariantCulture))
-            : null);
+            : null,
+        item.GetValueOrDefault("ModelId")?.S,
+        item.GetValueOrDefault("FinishReason")?.S,
+        ReadFeedback(item));
 
     private static string ConversationIdOf(string pk) => pk[(pk.LastIndexOf('#') + 1)..];
 

@@ -16,6 +16,7 @@ namespace ChatBot.Storage.DynamoDb;
 /// message       U#{user}#C#{conv}   M#{messageId}     M#{createdAt}#{messageId}       -          -
 /// user message  U#{user}#C#{conv}   Q#{hash(clientMessageId)}  (as message)           -          -
 /// answer        U#{user}#C#{conv}   A#{replyTo}       (as message)                    -          -
+/// user settings U#{user}#S          SETTINGS          -                               -          -
 /// usage day     U#{user}#USAGE      D#{yyyy-MM-dd}    -                               USAGE#{yyyy-MM}  {yyyy-MM-dd}#{user}
 /// user limits   U#{user}#USAGE      LIMITS            -                               -          -
 /// </code>
@@ -62,6 +63,11 @@ internal static class DynamoDbKeys
     }
 
     public static string ConversationPk(string userId, string conversationId) => $"U#{userId}#C#{conversationId}";
+
+    public const string SettingsSk = "SETTINGS";
+
+    /// <summary>A user's settings: one item of its own, outside every conversation's item collection.</summary>
+    public static string SettingsPk(string userId) => $"U#{userId}#S";
 
     /// <summary>Ends with '#' so that one user's prefix is never a prefix of another user's (LeadingKeys matches U#{user}#*).</summary>
     public static string UserGsi1Pk(string userId) => $"U#{userId}#";

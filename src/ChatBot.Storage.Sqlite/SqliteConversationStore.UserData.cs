@@ -27,7 +27,7 @@ public sealed partial class SqliteConversationStore
             await using var command = Command(
                 connection,
                 $"""
-                SELECT id, title, created_at, updated_at FROM conversations
+                SELECT {ConversationColumns} FROM conversations
                 WHERE user_id = $user {(after is null ? "" : "AND (updated_at, id) < ($afterUpdated, $afterId)")}
                   AND (id IN (SELECT conversation_id FROM conversation_titles_fts WHERE conversation_titles_fts MATCH $match AND user_id = $user)
                        OR id IN (SELECT m.conversation_id FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid

@@ -12,7 +12,7 @@ namespace ChatBot.Storage.Sqlite;
 /// </summary>
 public sealed partial class SqliteConversationStore : IConversationStore
 {
-    private const int SchemaVersion = 2;
+    private const int SchemaVersion = 3;
 
     // One queue per database file, so two stores on one file in one process (tests, a second host) also take turns.
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> Writers = new(StringComparer.Ordinal);
@@ -68,9 +68,11 @@ public sealed partial class SqliteConversationStore : IConversationStore
             await using var command = Command(
                 connection,
                 """
-                INSERT INTO conversations (user_id, id, title, created_at, updated_at)
-                VALUES ($user, $id, CAST($title AS TEXT), $created, $updated)
+                INSERT INTO conversations (user_id, id, title, created_at, updated_at, model_id, instructions)
+                VALUES ($user, $id, CAST($title AS TEXT), $created, $updated, CAST($model AS TEXT), CAST($instructions AS TEXT))
                 """);
+            AddText(command, "$model", conversation.ModelId);
+            AddText(command, "$instructions", conversation.Instructions);
             command.Parameters.AddWithValue("$user", conversation.UserId);
             command.Parameters.AddWithValue("$id", conversation.Id);
             AddText(command, "$title", conversation.Title);
@@ -93,7 +95,7 @@ public sealed partial class SqliteConversationStore : IConversationStore
             await using var command = Command(
                 connection,
                 $"""
-                SELECT id, title, created_at, updated_at FROM conversations
+                SELECT {ConversationColumns} FROM conversations
                 WHERE user_id = $user {(after is null ? "" : "AND (updated_at, id) < ($afterUpdated, $afterId)")}
                 ORDER BY updated_at DESC, id DESC
                 LIMIT $take
@@ -156,25 +158,6 @@ public sealed partial class SqliteConversationStore : IConversationStore
             return new ConversationContext(conversation, messages);
         }, cancellationToken);
     }
-
-    public Task<Conversation?> RenameConversationAsync(
-        string userId, string conversationId, string title, DateTimeOffset updatedAt, CancellationToken cancellationToken) =>
-        WriteAsync(async connection =>
-        {
-            await using var command = Command(
-                connection,
-                """
-                UPDATE conversations SET title = CAST($title AS TEXT), updated_at = max(updated_at, $updated)
-                WHERE user_id = $user AND id = $id
-                RETURNING id, title, created_at, updated_at
-                """);
-            command.Parameters.AddWithValue("$user", userId);
-            command.Parameters.AddWithValue("$id", conversationId);
-            AddText(command, "$title", title);
-            command.Parameters.AddWithValue("$updated", updatedAt.UtcTicks);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            return await reader.ReadAsync(cancellationToken) ? ReadConversation(reader, userId) : null;
-        }, cancellationToken);
 
     public Task<bool> DeleteConversationAsync(string userId, string conversationId, CancellationToken cancellationToken) =>
         WriteAsync(async connection =>
@@ -295,8 +278,11 @@ public sealed partial class SqliteConversationStore : IConversationStore
         return await FindConversationAsync(connection, userId, conversationId, cancellationToken) is null ? TurnClaim.NotFound : TurnClaim.Busy;
     }
 
+    private const string ConversationColumns = "id, title, created_at, updated_at, model_id, instructions";
+
     private const string MessageColumns =
-        "id, conversation_id, role, content, created_at, status, client_message_id, reply_to, input_tokens, output_tokens";
+        "id, conversation_id, role, content, created_at, status, client_message_id, reply_to, input_tokens, output_tokens, " +
+        "model_id, finish_reason, feedback_rating, feedback_comment, feedback_at";
 
     /// <summary>Inserts unless the conversation is gone or the message (or its clientMessageId) is already there.</summary>
     private static async Task<bool> InsertMessageAsync(SqliteConnection connection, string userId, ConversationMessage message, CancellationToken cancellationToken)
@@ -305,7 +291,8 @@ public sealed partial class SqliteConversationStore : IConversationStore
             connection,
             $"""
             INSERT INTO messages (user_id, {MessageColumns})
-            SELECT $user, $id, $conversation, $role, CAST($content AS TEXT), $created, $status, CAST($client AS TEXT), $replyTo, $input, $output
+            SELECT $user, $id, $conversation, $role, CAST($content AS TEXT), $created, $status, CAST($client AS TEXT), $replyTo, $input, $output,
+                CAST($model AS TEXT), $finish, $rating, CAST($comment AS TEXT), $ratedAt
             WHERE EXISTS (SELECT 1 FROM conversations WHERE user_id = $user AND id = $conversation)
             ON CONFLICT DO NOTHING
             """);
@@ -320,13 +307,16 @@ public sealed partial class SqliteConversationStore : IConversationStore
         command.Parameters.AddWithValue("$replyTo", (object?)message.ReplyTo ?? DBNull.Value);
         command.Parameters.AddWithValue("$input", (object?)message.Usage?.InputTokens ?? DBNull.Value);
         command.Parameters.AddWithValue("$output", (object?)message.Usage?.OutputTokens ?? DBNull.Value);
+        AddText(command, "$model", message.ModelId);
+        command.Parameters.AddWithValue("$finish", (object?)message.FinishReason ?? DBNull.Value);
+        AddFeedback(command, message.Feedback);
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
     private static async Task<Conversation?> FindConversationAsync(SqliteConnection connection, string userId, string conversationId, CancellationToken cancellationToken)
     {
         await using var command = Command(
-            connection, "SELECT id, title, created_at, updated_at FROM conversations WHERE user_id = $user AND id = $id");
+            connection, $"SELECT {ConversationColumns} FROM conversations WHERE user_id = $user AND id = $id");
         command.Parameters.AddWithValue("$user", userId);
         command.Parameters.AddWithValue("$id", conversationId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -365,7 +355,13 @@ public sealed partial class SqliteConversationStore : IConversationStore
                 ParseStatus(reader.GetString(5)),
                 reader.IsDBNull(6) ? null : reader.GetString(6),
                 reader.IsDBNull(7) ? null : reader.GetString(7),
-                reader.IsDBNull(8) ? null : new TokenUsage(reader.GetInt32(8), reader.GetInt32(9))));
+                reader.IsDBNull(8) ? null : new TokenUsage(reader.GetInt32(8), reader.GetInt32(9)),
+                reader.IsDBNull(10) ? null : reader.GetString(10),
+                reader.IsDBNull(11) ? null : reader.GetString(11),
+                reader.IsDBNull(12) ? null : new MessageFeedback(
+                    ParseRating(reader.GetString(12)),
+                    reader.IsDBNull(13) ? null : reader.GetString(13),
+                    new DateTimeOffset(reader.GetInt64(14), TimeSpan.Zero))));
         }
 
         return messages;
@@ -376,7 +372,9 @@ public sealed partial class SqliteConversationStore : IConversationStore
         userId,
         reader.IsDBNull(1) ? null : reader.GetString(1),
         new DateTimeOffset(reader.GetInt64(2), TimeSpan.Zero),
-        new DateTimeOffset(reader.GetInt64(3), TimeSpan.Zero));
+        new DateTimeOffset(reader.GetInt64(3), TimeSpan.Zero),
+        reader.IsDBNull(4) ? null : reader.GetString(4),
+        reader.IsDBNull(5) ? null : reader.GetString(5));
 
     /// <summary>
     /// Binds user text as UTF-8 bytes, for SQL to <c>CAST(... AS TEXT)</c>: Microsoft.Data.Sqlite binds a longer string as a
@@ -496,70 +494,99 @@ public sealed partial class SqliteConversationStore : IConversationStore
             return;
         }
 
+        // One transaction from whatever version the file has to this build's: a fresh file gets the version 2 tables, then
+        // every upgrade since runs in order, so new and upgraded databases end up with the same schema.
         using var transaction = connection.BeginTransaction();
-        if (current == 1)
+        if (current == 0)
+        {
+            Execute(connection, CreateVersion2);
+        }
+        else if (current == 1)
         {
             // Version 2 adds the turn lease: at most one answer is written per conversation at a time, across processes.
-            using var upgrade = Command(
-                connection,
-                $"""
-                ALTER TABLE conversations ADD COLUMN lease_id TEXT;
-                ALTER TABLE conversations ADD COLUMN lease_until INTEGER;
-                PRAGMA user_version = {SchemaVersion};
-                """);
-            upgrade.ExecuteNonQuery();
-            transaction.Commit();
-            return;
+            Execute(connection, UpgradeTo2);
         }
 
-        using var schema = Command(
-            connection,
-            $"""
-            CREATE TABLE conversations (
-                user_id     TEXT    NOT NULL,
-                id          TEXT    NOT NULL,
-                title       TEXT,
-                created_at  INTEGER NOT NULL,
-                updated_at  INTEGER NOT NULL,
-                -- The turn lease: which turn may write the conversation's answer, and until when (UTC ticks).
-                lease_id    TEXT,
-                lease_until INTEGER,
-                PRIMARY KEY (user_id, id)
-            ) WITHOUT ROWID;
-
-            -- The list: one user's conversations, newest activity first.
-            CREATE INDEX conversations_by_activity ON conversations (user_id, updated_at DESC, id DESC);
-
-            CREATE TABLE messages (
-                user_id           TEXT    NOT NULL,
-                id                TEXT    NOT NULL,
-                conversation_id   TEXT    NOT NULL,
-                role              TEXT    NOT NULL,
-                content           TEXT    NOT NULL,
-                created_at        INTEGER NOT NULL,
-                status            TEXT    NOT NULL,
-                client_message_id TEXT,
-                reply_to          TEXT,
-                input_tokens      INTEGER,
-                output_tokens     INTEGER,
-                PRIMARY KEY (user_id, conversation_id, id)
-            );
-
-            -- A conversation's messages in their order: (created_at, id).
-            CREATE INDEX messages_by_time ON messages (user_id, conversation_id, created_at, id);
-
-            -- Idempotent sends: one message per clientMessageId in a conversation.
-            CREATE UNIQUE INDEX messages_by_client_id ON messages (user_id, conversation_id, client_message_id)
-                WHERE client_message_id IS NOT NULL;
-
-            -- A repeated send finds the answer to the original.
-            CREATE INDEX messages_by_reply ON messages (user_id, conversation_id, reply_to) WHERE reply_to IS NOT NULL;
-
-            PRAGMA user_version = {SchemaVersion};
-            """);
-        schema.ExecuteNonQuery();
+        Execute(connection, UpgradeTo3);
+        Execute(connection, $"PRAGMA user_version = {SchemaVersion}");
         transaction.Commit();
     }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = Command(connection, sql);
+        command.ExecuteNonQuery();
+    }
+
+    private const string UpgradeTo2 =
+        """
+        ALTER TABLE conversations ADD COLUMN lease_id TEXT;
+        ALTER TABLE conversations ADD COLUMN lease_until INTEGER;
+        """;
+
+    /// <summary>
+    /// Version 3: the conversation's chosen model and instructions; each answer's model, finish reason and feedback; and
+    /// each user's settings.
+    /// </summary>
+    private const string UpgradeTo3 =
+        """
+        ALTER TABLE conversations ADD COLUMN model_id TEXT;
+        ALTER TABLE conversations ADD COLUMN instructions TEXT;
+        ALTER TABLE messages ADD COLUMN model_id TEXT;
+        ALTER TABLE messages ADD COLUMN finish_reason TEXT;
+        -- 'up' or 'down'; comment and time (UTC ticks) only with a rating.
+        ALTER TABLE messages ADD COLUMN feedback_rating TEXT;
+        ALTER TABLE messages ADD COLUMN feedback_comment TEXT;
+        ALTER TABLE messages ADD COLUMN feedback_at INTEGER;
+
+        CREATE TABLE user_settings (
+            user_id      TEXT NOT NULL PRIMARY KEY,
+            instructions TEXT
+        ) WITHOUT ROWID;
+        """;
+
+    private const string CreateVersion2 =
+        """
+        CREATE TABLE conversations (
+            user_id     TEXT    NOT NULL,
+            id          TEXT    NOT NULL,
+            title       TEXT,
+            created_at  INTEGER NOT NULL,
+            updated_at  INTEGER NOT NULL,
+            -- The turn lease: which turn may write the conversation's answer, and until when (UTC ticks).
+            lease_id    TEXT,
+            lease_until INTEGER,
+            PRIMARY KEY (user_id, id)
+        ) WITHOUT ROWID;
+
+        -- The list: one user's conversations, newest activity first.
+        CREATE INDEX conversations_by_activity ON conversations (user_id, updated_at DESC, id DESC);
+
+        CREATE TABLE messages (
+            user_id           TEXT    NOT NULL,
+            id                TEXT    NOT NULL,
+            conversation_id   TEXT    NOT NULL,
+            role              TEXT    NOT NULL,
+            content           TEXT    NOT NULL,
+            created_at        INTEGER NOT NULL,
+            status            TEXT    NOT NULL,
+            client_message_id TEXT,
+            reply_to          TEXT,
+            input_tokens      INTEGER,
+            output_tokens     INTEGER,
+            PRIMARY KEY (user_id, conversation_id, id)
+        );
+
+        -- A conversation's messages in their order: (created_at, id).
+        CREATE INDEX messages_by_time ON messages (user_id, conversation_id, created_at, id);
+
+        -- Idempotent sends: one message per clientMessageId in a conversation.
+        CREATE UNIQUE INDEX messages_by_client_id ON messages (user_id, conversation_id, client_message_id)
+            WHERE client_message_id IS NOT NULL;
+
+        -- A repeated send finds the answer to the original.
+        CREATE INDEX messages_by_reply ON messages (user_id, conversation_id, reply_to) WHERE reply_to IS NOT NULL;
+        """;
 
     /// <summary>The cursor signing key lives beside the database, so cursors survive restarts and die with the data.</summary>
     private static byte[] LoadOrCreateCursorKey(string path)

@@ -31,8 +31,9 @@ public sealed partial class DynamoDbRequestTests(DynamoDbTableFixture table) : I
         var store = CreateStore();
         var chat = CreateChatService(store);
         var user = NewUser();
+        // The user's default instructions are one GetItem, then the conversation and activity items one BatchWriteItem.
         var conversation = await chat.CreateConversationAsync(user, null, Ct);
-        Assert.Equal(["BatchWriteItem"], _http.TakeTargets());
+        Assert.Equal(["GetItem", "BatchWriteItem"], _http.TakeTargets());
 
         // Cache miss: the context is one Query; the user message one PutItem, then the lease one UpdateItem on the conversation
         // item; the answer and activity one BatchWriteItem, then ending the lease one UpdateItem.

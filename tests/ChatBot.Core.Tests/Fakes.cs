@@ -120,4 +120,52 @@ internal sealed class RecordingStore : IConversationStore
         _conversations[conversation.Id] = conversation;
         return Task.FromResult(true);
     }
+
+    public Dictionary<string, UserSettings> Settings { get; } = [];
+
+    public Task<Conversation?> UpdateConversationAsync(
+        string userId, string conversationId, ConversationPatch patch, DateTimeOffset updatedAt, CancellationToken cancellationToken)
+    {
+        if (!_conversations.TryGetValue(conversationId, out var conversation))
+        {
+            return Task.FromResult<Conversation?>(null);
+        }
+
+        _conversations[conversationId] = patch.ApplyTo(conversation, updatedAt);
+        return Task.FromResult<Conversation?>(_conversations[conversationId]);
+    }
+
+    public Task<TurnClaim> EditUserMessageAsync(string userId, ConversationMessage question, TurnLease lease, CancellationToken cancellationToken)
+    {
+        var index = _messages.FindIndex(m => m.Id == question.Id);
+        if (index < 0)
+        {
+            return Task.FromResult(TurnClaim.NotFound);
+        }
+
+        _messages[index] = question;
+        return Task.FromResult(TurnClaim.Claimed);
+    }
+
+    public Task<ConversationMessage?> SetFeedbackAsync(
+        string userId, string conversationId, string messageId, MessageFeedback? feedback, CancellationToken cancellationToken)
+    {
+        var index = _messages.FindIndex(m => m.Id == messageId && m.Role == MessageRole.Assistant);
+        if (index < 0)
+        {
+            return Task.FromResult<ConversationMessage?>(null);
+        }
+
+        _messages[index] = _messages[index] with { Feedback = feedback };
+        return Task.FromResult<ConversationMessage?>(_messages[index]);
+    }
+
+    public Task<UserSettings> GetUserSettingsAsync(string userId, CancellationToken cancellationToken) =>
+        Task.FromResult(Settings.GetValueOrDefault(userId) ?? UserSettings.Empty);
+
+    public Task SaveUserSettingsAsync(string userId, UserSettings settings, CancellationToken cancellationToken)
+    {
+        Settings[userId] = settings;
+        return Task.CompletedTask;
+    }
 }

@@ -52,6 +52,7 @@ public sealed class FunctionTests(SynthFixture fixture)
             ["Logging__Console__FormatterOptions__IncludeScopes"] = "true",
             ["Llm__Provider"] = "Bedrock",
             ["Llm__Bedrock__ModelId"] = "openai.gpt-oss-20b-1:0",
+            ["Llm__Bedrock__Models__0"] = "openai.gpt-oss-20b-1:0",
             ["Llm__Bedrock__Region"] = "us-west-2",
             ["Cache__Provider"] = "Redis",
             ["Cache__Redis__Configuration"] = $"${{{cache}.Endpoint.Address}}:${{{cache}.Endpoint.Port}},ssl=true,abortConnect=false",
@@ -217,6 +218,6 @@ public sealed class FunctionTests(SynthFixture fixture)
     private static JsonObject Function(Synthesis synthesis) =>
         synthesis.Resources[ApiTests.ApiFunctionId(synthesis)]!["Properties"]!.AsObject();
 
-    private static Dictionary<string, string> Environment(Synthesis synthesis) =>
+    internal static Dictionary<string, string> Environment(Synthesis synthesis) =>
         Function(synthesis)["Environment"]!["Variables"]!.AsObject().ToDictionary(v => v.Key, v => Cfn.Render(v.Value));
 }

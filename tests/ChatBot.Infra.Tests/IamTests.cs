@@ -40,7 +40,7 @@ public sealed class IamTests(SynthFixture fixture)
     }
 
     [Fact]
-    public void FunctionRole_WithAnInferenceProfile_CoversTheProfileAndItsRoutedRegions_Exactly()
+    public void FunctionRole_WithSeveralModels_CoversEachModel_AndAnInferenceProfilesRoutedRegions_Exactly()
     {
         var bedrock = FunctionStatements(fixture.Minimal).Single(s => Cfn.RenderList(s["Action"]).Any(a => a.StartsWith("bedrock:", StringComparison.Ordinal)));
 
@@ -52,6 +52,7 @@ public sealed class IamTests(SynthFixture fixture)
                 "arn:aws:bedrock:us-east-2::foundation-model/meta.llama3-3-70b-instruct-v1:0",
                 "arn:aws:bedrock:us-west-1::foundation-model/meta.llama3-3-70b-instruct-v1:0",
                 "arn:aws:bedrock:us-west-2::foundation-model/meta.llama3-3-70b-instruct-v1:0",
+                "arn:aws:bedrock:us-east-1::foundation-model/openai.gpt-oss-120b-1:0",
             ]);
     }
 

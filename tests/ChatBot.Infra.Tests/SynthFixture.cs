@@ -56,7 +56,8 @@ public sealed class SynthFixture : IDisposable
             ["profile"] = "minimal",
             ["destroy"] = "true",
             ["region"] = MinimalRegion,
-            ["modelId"] = MinimalModelId,
+            // Two models to choose from, the first the default: an inference profile and a plain model id.
+            ["models"] = $"{MinimalModelId},{MinimalSecondModelId}",
             ["alarmEmail"] = MinimalAlarmEmail,
             ["dailyTokenBudget"] = MinimalDailyTokenBudget.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
@@ -90,6 +91,8 @@ public sealed class SynthFixture : IDisposable
 
     public const string MinimalRegion = "us-east-1";
     public const string MinimalModelId = "us.meta.llama3-3-70b-instruct-v1:0";
+
+    public const string MinimalSecondModelId = "openai.gpt-oss-120b-1:0";
 
     public string ApiPackage { get; }
     public string WebDist { get; }

@@ -5,12 +5,16 @@ import type {
   MyUsage,
   Conversation,
   ConversationPage,
+  ConversationPatch,
   ConversationSummary,
   ExportFormat,
   Message,
+  ModelList,
   ProblemDetails,
   SearchPage,
+  Rating,
   TurnEvent,
+  UserSettings,
 } from './types';
 
 /** An API call that failed: an HTTP error (with its ProblemDetails), or no answer at all (`status` 0). */
@@ -80,8 +84,8 @@ export class ApiClient {
     return this._json<ConversationPage>('GET', `/conversations?${query}`);
   }
 
-  createConversation(title?: string): Promise<ConversationSummary> {
-    return this._json<ConversationSummary>('POST', '/conversations', title ? { title } : {});
+  createConversation(title?: string, model?: string | null): Promise<ConversationSummary> {
+    return this._json<ConversationSummary>('POST', '/conversations', { ...(title ? { title } : {}), ...(model ? { model } : {}) });
   }
 
   getConversation(id: string): Promise<Conversation> {
@@ -124,8 +128,43 @@ export class ApiClient {
     return this._json<AdminUsage>('GET', `/admin/usage?days=${days}`);
   }
 
-  private async *_turn(path: string, body: unknown, signal?: AbortSignal): AsyncGenerator<TurnEvent> {
-    const response = await this._request('POST', path, body, signal, 'text/event-stream');
+  // ---- Model choice, instructions, edit, continue, feedback ----
+
+  listModels(): Promise<ModelList> {
+    return this._json<ModelList>('GET', '/models');
+  }
+
+  updateConversation(id: string, patch: ConversationPatch): Promise<ConversationSummary> {
+    return this._json<ConversationSummary>('PATCH', `/conversations/${encodeURIComponent(id)}`, patch);
+  }
+
+  /** Continues the last answer where it was cut off; the deltas are the new text, `done` the whole grown answer. */
+  continueAnswer(conversationId: string, signal?: AbortSignal): AsyncGenerator<TurnEvent> {
+    return this._turn(`/conversations/${encodeURIComponent(conversationId)}/continue`, undefined, signal);
+  }
+
+  /** Replaces the last question's text and answers it again; the last turn is replaced, not repeated. */
+  editMessage(conversationId: string, messageId: string, content: string, signal?: AbortSignal): AsyncGenerator<TurnEvent> {
+    const path = `/conversations/${encodeURIComponent(conversationId)}/messages/${encodeURIComponent(messageId)}`;
+    return this._turn(path, { content }, signal, 'PUT');
+  }
+
+  /** Rates an answer, or with a null rating clears the rating. */
+  setFeedback(conversationId: string, messageId: string, rating: Rating | null, comment?: string): Promise<Message> {
+    const path = `/conversations/${encodeURIComponent(conversationId)}/messages/${encodeURIComponent(messageId)}/feedback`;
+    return rating ? this._json<Message>('PUT', path, { rating, ...(comment ? { comment } : {}) }) : this._json<Message>('DELETE', path);
+  }
+
+  getSettings(): Promise<UserSettings> {
+    return this._json<UserSettings>('GET', '/me/settings');
+  }
+
+  saveSettings(settings: UserSettings): Promise<UserSettings> {
+    return this._json<UserSettings>('PUT', '/me/settings', settings);
+  }
+
+  private async *_turn(path: string, body: unknown, signal?: AbortSignal, method = 'POST'): AsyncGenerator<TurnEvent> {
+    const response = await this._request(method, path, body, signal, 'text/event-stream');
 
     const type = response.headers.get('Content-Type') ?? '';
     if (type.includes('application/json')) {

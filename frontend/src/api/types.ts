@@ -6,6 +6,10 @@ export interface ConversationSummary {
   title: string | null;
   createdAt: string;
   updatedAt: string;
+  /** The model chosen for it; null or absent: the deployment's default. */
+  model?: string | null;
+  /** Replace the default system prompt for this conversation. */
+  instructions?: string | null;
 }
 
 export interface ConversationPage {
@@ -30,6 +34,43 @@ export interface Message {
   createdAt: string;
   status: MessageStatus;
   usage?: TokenUsage | null;
+  /** The model that wrote an answer. */
+  model?: string | null;
+  /** `length`: the answer reached the output-token limit and can be continued. */
+  finishReason?: string | null;
+  feedback?: Feedback | null;
+}
+
+export type Rating = 'up' | 'down';
+
+export interface Feedback {
+  rating: Rating;
+  comment?: string | null;
+  at: string;
+}
+
+export interface ModelInfo {
+  id: string;
+  displayName: string;
+  provider: string;
+  contextWindow?: number | null;
+  default: boolean;
+}
+
+export interface ModelList {
+  items: ModelInfo[];
+  defaultModel: string;
+}
+
+export interface UserSettings {
+  instructions: string | null;
+}
+
+/** What PATCH changes; an empty model or instructions goes back to the default. */
+export interface ConversationPatch {
+  title?: string;
+  model?: string;
+  instructions?: string;
 }
 
 export interface Conversation extends ConversationSummary {

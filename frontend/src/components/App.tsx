@@ -52,6 +52,7 @@ export function App({ store, auth }: AppProps) {
     window.addEventListener('hashchange', onRoute);
     onRoute();
     void store.loadConversations();
+    void store.loadModels();
     return () => window.removeEventListener('hashchange', onRoute);
   }, [store]);
 

@@ -1,6 +1,7 @@
 import type { ChatState, ChatStore } from '../state/chat-store';
 import { draftKey } from '../state/drafts';
 import { displayTitle } from '../state/titles';
+import { InstructionsButton, ModelPicker } from './ChatSettings';
 import { Composer } from './Composer';
 import { AlertIcon, MenuIcon, PlusIcon, DownloadIcon } from './Icons';
 import { MessageList } from './MessageList';
@@ -55,6 +56,8 @@ export function ChatPane({ store, state, sidebarOpen, onOpenSidebar, onNewChat }
             </button>
           </span>
         ) : null}
+        <ModelPicker store={store} state={state} />
+        <InstructionsButton store={store} state={state} />
         <button type="button" class="icon-button header-new-chat" aria-label="New chat" onClick={onNewChat}>
           <PlusIcon />
         </button>
@@ -93,7 +96,16 @@ export function ChatPane({ store, state, sidebarOpen, onOpenSidebar, onNewChat }
           ) : null}
         </div>
       ) : (
-        <MessageList conversationKey={key} messages={messages} streaming={streaming} onRegenerate={() => store.regenerate()} />
+        <MessageList
+          conversationKey={key}
+          messages={messages}
+          streaming={streaming}
+          onRegenerate={() => store.regenerate()}
+          onContinue={() => store.continueAnswer()}
+          onEdit={(id, text) => store.edit(id, text)}
+          onFeedback={(id, rating, comment) => void store.setFeedback(id, rating, comment)}
+          models={state.models}
+        />
       )}
 
       <div class="composer-area">

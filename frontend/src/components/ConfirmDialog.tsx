@@ -8,10 +8,13 @@ interface ConfirmDialogProps {
   confirmLabel: string;
   onConfirm: () => void;
   onCancel: () => void;
+  /** `primary` for a dialog that saves rather than deletes. */
+  tone?: 'danger' | 'primary';
+  testId?: string;
 }
 
 /** A modal confirmation on the native <dialog>: focus is trapped, Escape cancels, and focus returns afterwards. */
-export function ConfirmDialog({ open, title, children, confirmLabel, onConfirm, onCancel }: ConfirmDialogProps) {
+export function ConfirmDialog({ open, title, children, confirmLabel, onConfirm, onCancel, tone = 'danger', testId = 'confirm-dialog' }: ConfirmDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   // Unique per dialog: a page may hold more than one, and each is named by its own title.
   const titleId = useId();
@@ -41,7 +44,7 @@ export function ConfirmDialog({ open, title, children, confirmLabel, onConfirm, 
       ref={ref}
       class="confirm-dialog"
       aria-labelledby={titleId}
-      data-testid="confirm-dialog"
+      data-testid={testId}
       onCancel={(e) => {
         e.preventDefault();
         onCancel();
@@ -60,7 +63,7 @@ export function ConfirmDialog({ open, title, children, confirmLabel, onConfirm, 
           <button type="button" class="button secondary" data-testid="confirm-cancel" onClick={onCancel}>
             Cancel
           </button>
-          <button type="button" class="button danger" data-testid="confirm-delete" onClick={onConfirm}>
+          <button type="button" class={`button ${tone}`} data-testid={tone === 'danger' ? 'confirm-delete' : `${testId}-save`} onClick={onConfirm}>
             {confirmLabel}
           </button>
         </div>

@@ -39,3 +39,5 @@ export const StopIcon = (p: IconProps) => (
 export const ArrowDownIcon = (p: IconProps) => <Svg {...p}><path d="M12 5v14M19 12l-7 7-7-7" /></Svg>;
 export const AlertIcon = (p: IconProps) => <Svg {...p}><circle cx="12" cy="12" r="10" /><path d="M12 8v4M12 16h.01" /></Svg>;
 export const DownloadIcon = (p: IconProps) => <Svg {...p}><path d="M12 4v12M6 11l6 6 6-6M5 20h14" /></Svg>;
+export const ThumbUpIcon = (p: IconProps) => <Svg {...p}><path d="M7 10v11H3V10ZM7 10l4-8a3 3 0 0 1 3 3v4h6a2 2 0 0 1 2 2.3l-1.4 8A2 2 0 0 1 18.6 21H7" /></Svg>;
+export const ThumbDownIcon = (p: IconProps) => <Svg {...p}><path d="M17 14V3h4v11ZM17 14l-4 8a3 3 0 0 1-3-3v-4H4a2 2 0 0 1-2-2.3l1.4-8A2 2 0 0 1 5.4 3H17" /></Svg>;

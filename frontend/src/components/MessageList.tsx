@@ -1,4 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type { ModelInfo, Rating } from '../api/types';
 import type { UiMessage } from '../state/chat-store';
 import { ArrowDownIcon } from './Icons';
 import { MessageView } from './MessageView';
@@ -8,6 +9,11 @@ interface MessageListProps {
   messages: UiMessage[];
   streaming: boolean;
   onRegenerate: () => void;
+  onContinue?: () => void;
+  onEdit?: (messageId: string, content: string) => void;
+  onFeedback?: (messageId: string, rating: Rating | null, comment?: string) => void;
+  /** For the model names shown under answers. */
+  models?: ModelInfo[];
 }
 
 /** How close to the bottom still counts as "at the bottom" (a partly visible last line). */
@@ -17,7 +23,7 @@ const StickThreshold = 64;
  * The transcript. It follows a streaming answer while the reader is at the bottom, and stays put once they scroll up
  * to read something, offering a button back down instead.
  */
-export function MessageList({ conversationKey, messages, streaming, onRegenerate }: MessageListProps) {
+export function MessageList({ conversationKey, messages, streaming, onRegenerate, onContinue, onEdit, onFeedback, models = [] }: MessageListProps) {
   const ref = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   const [atBottom, setAtBottom] = useState(true);
@@ -65,7 +71,17 @@ export function MessageList({ conversationKey, messages, streaming, onRegenerate
       <div class="messages" ref={ref} data-testid="messages" tabIndex={-1}>
         <div class="messages-inner">
           {messages.map((message) => (
-            <MessageView key={message.id} message={message} onRegenerate={canRegenerate && message === last ? onRegenerate : undefined} />
+            <MessageView
+              key={message.id}
+              message={message}
+              onRegenerate={canRegenerate && message === last ? onRegenerate : undefined}
+              onContinue={canRegenerate && message === last ? onContinue : undefined}
+              onEdit={!streaming && onEdit && message.id === lastUserId && !message.id.startsWith('local-') ? (text) => onEdit(message.id, text) : undefined}
+              onFeedback={onFeedback && message.role === 'assistant' && message.status !== 'streaming' && !message.id.startsWith('answer-')
+                ? (rating, comment) => onFeedback(message.id, rating, comment)
+                : undefined}
+              modelName={message.model ? (models.find((m) => m.id === message.model)?.displayName ?? message.model) : undefined}
+            />
           ))}
         </div>
       </div>

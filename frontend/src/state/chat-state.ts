@@ -1,5 +1,5 @@
 import { ApiError, type ApiClient } from '../api/client';
-import type { ConversationSummary, Message, MessageStatus, SearchResult } from '../api/types';
+import type { ConversationSummary, Feedback, Message, MessageStatus, ModelInfo, SearchResult } from '../api/types';
 import type { StateCell } from './frames';
 
 /** `pending`: sent, not yet confirmed stored. `streaming`: the answer is arriving. */
@@ -13,6 +13,9 @@ export interface UiMessage {
   status: UiStatus;
   /** Why an answer failed, shown under it. */
   note?: string;
+  model?: string | null;
+  finishReason?: string | null;
+  feedback?: Feedback | null;
 }
 
 /** A question and its answer while the answer streams, one per conversation at most. */
@@ -50,6 +53,12 @@ export interface ChatState {
   restoredDraft: { key: string; text: string; seq: number } | null;
   /** Read out by the polite status region: answer started, finished, stopped. */
   announcement: string;
+  /** The models the deployment offers (empty until loaded). */
+  models: ModelInfo[];
+  /** The model for the open conversation (or the new chat); null: the default. */
+  currentModel: string | null;
+  /** The open conversation's own instructions. */
+  currentInstructions: string | null;
   /** A search over the conversations, shown in place of the list while it has a query. */
   search: SearchState | null;
 }
@@ -89,6 +98,9 @@ export const initialState: ChatState = {
   restoredDraft: null,
   announcement: '',
   search: null,
+  models: [],
+  currentModel: null,
+  currentInstructions: null,
 };
 
 /** What each part of the store shares: the state, the options, and the one answer to a 401. */
@@ -117,7 +129,8 @@ export class StoreContext {
 }
 
 export function toUi(message: Message): UiMessage {
-  return { id: message.id, role: message.role, content: message.content, createdAt: message.createdAt, status: message.status };
+  const { id, role, content, createdAt, status, model, finishReason, feedback } = message;
+  return { id, role, content, createdAt, status, model, finishReason, feedback };
 }
 
 export function messageOf(error: unknown): string {

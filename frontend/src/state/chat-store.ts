@@ -1,7 +1,9 @@
 import { ApiError } from '../api/client';
 import { DefaultMaxMessageBytes } from '../config';
 import { initialState, messageOf, StoreContext, type ChatState, type ChatStoreOptions, type UiMessage } from './chat-state';
+import type { Rating, UserSettings } from '../api/types';
 import { ConversationList } from './conversation-list';
+import { ChatFeatures } from './features';
 import { saveDraft } from './drafts';
 import { StateCell } from './frames';
 import { OpenConversation } from './open-conversation';
@@ -24,6 +26,7 @@ export class ChatStore {
   private readonly _open: OpenConversation;
   private readonly _turns: TurnRunner;
   private readonly _userData: UserData;
+  private readonly _features: ChatFeatures;
 
   constructor(private readonly _options: ChatStoreOptions) {
     this._ctx = new StoreContext(this._cell, _options);
@@ -31,6 +34,7 @@ export class ChatStore {
     this._open = new OpenConversation(this._ctx);
     this._turns = new TurnRunner(this._ctx, this._list, this._open);
     this._userData = new UserData(this._ctx, this._list, this._open, this._turns);
+    this._features = new ChatFeatures(this._ctx);
   }
 
   get state(): ChatState {
@@ -56,8 +60,8 @@ export class ChatStore {
     if (!turn) {
       return state.messages;
     }
-    // Reopened mid-answer, the stored question is already in the loaded messages.
-    const stored = state.messages.filter((m) => m.id !== turn.user.id);
+    // Reopened mid-answer, the stored question (or the answer being continued) is already in the loaded messages.
+    const stored = state.messages.filter((m) => m.id !== turn.user.id && m.id !== turn.assistant.id);
     return [...stored, turn.user, turn.assistant];
   }
 
@@ -105,6 +109,42 @@ export class ChatStore {
     if (id) {
       this._turns.stop(id);
     }
+  }
+
+  // ---- Model choice, instructions, edit, continue, feedback ----
+
+  /** Goes on with the last answer where it was cut off at the output-token limit. */
+  continueAnswer(): void {
+    this._turns.continueAnswer();
+  }
+
+  /** Replaces the last question and answers it again. */
+  edit(messageId: string, content: string): void {
+    this._turns.edit(messageId, content);
+  }
+
+  loadModels(): Promise<void> {
+    return this._features.loadModels();
+  }
+
+  chooseModel(model: string): Promise<void> {
+    return this._features.chooseModel(model);
+  }
+
+  setInstructions(text: string): Promise<boolean> {
+    return this._features.setInstructions(text);
+  }
+
+  setFeedback(messageId: string, rating: Rating | null, comment?: string): Promise<void> {
+    return this._features.setFeedback(messageId, rating, comment);
+  }
+
+  loadSettings(): Promise<UserSettings> {
+    return this._features.loadSettings();
+  }
+
+  saveSettings(settings: UserSettings): Promise<boolean> {
+    return this._features.saveSettings(settings);
   }
 
   dismissError(): void {
@@ -192,5 +232,6 @@ export class ChatStore {
     this._cell.replace({ ...initialState });
     this._options.navigate('#/');
     void this.loadConversations();
+    void this.loadModels();
   }
 }

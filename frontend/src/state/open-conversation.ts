@@ -18,7 +18,7 @@ export class OpenConversation {
     const seq = ++this._seq;
     const error = ctx.state.error && ctx.state.error.key === draftKey(id) ? ctx.state.error : null;
     if (id === null) {
-      ctx.set({ currentId: null, current: 'ready', currentError: null, currentTitle: null, messages: [], error });
+      ctx.set({ currentId: null, current: 'ready', currentError: null, currentTitle: null, messages: [], error, currentInstructions: null });
       return;
     }
 
@@ -32,6 +32,8 @@ export class OpenConversation {
       ctx.set({
         current: 'ready',
         currentTitle: conversation.title,
+        currentModel: conversation.model ?? null,
+        currentInstructions: conversation.instructions ?? null,
         messages: conversation.messages.map((m) => ({ ...m })),
       });
     } catch (error) {
@@ -56,7 +58,15 @@ export class OpenConversation {
   /** Shows a conversation this tab just created, without loading it: there is nothing to load yet. */
   showCreated(created: ConversationSummary): void {
     ++this._seq;
-    this._ctx.set({ currentId: created.id, current: 'ready', currentError: null, currentTitle: created.title, messages: [] });
+    this._ctx.set({
+      currentId: created.id,
+      current: 'ready',
+      currentError: null,
+      currentTitle: created.title,
+      messages: [],
+      currentInstructions: created.instructions ?? null,
+      currentModel: created.model ?? this._ctx.state.currentModel,
+    });
     this._ctx.options.navigate(`#/c/${encodeURIComponent(created.id)}`);
   }
 

@@ -9,7 +9,10 @@ interface TurnSpec {
   conversationId: string | null;
   content: string;
   clientMessageId: string;
-  regenerate: boolean;
+  /** `send` a new question; answer the last one again (`regenerate`), go on with its cut-off answer (`continue`), or replace it (`edit`). */
+  mode: 'send' | 'regenerate' | 'continue' | 'edit';
+  /** `edit`: the id of the last question. */
+  messageId?: string;
   /** How many times this turn already found the conversation busy (409). */
   busyRetries?: number;
 }
@@ -31,7 +34,24 @@ export class TurnRunner {
 
   /** Sends a message in the open conversation, creating the conversation first on the new-chat page. */
   send(content: string): void {
-    void this._run({ conversationId: this._ctx.state.currentId, content, clientMessageId: newClientMessageId(), regenerate: false });
+    void this._run({ conversationId: this._ctx.state.currentId, content, clientMessageId: newClientMessageId(), mode: 'send' });
+  }
+
+  /** Goes on with the last answer where it was cut off at the output-token limit; the same message grows. */
+  continueAnswer(): void {
+    const state = this._ctx.state;
+    const last = state.messages[state.messages.length - 1];
+    if (state.currentId && !state.turns[state.currentId] && last?.role === 'assistant' && last.finishReason === 'length') {
+      void this._run({ conversationId: state.currentId, content: '', clientMessageId: newClientMessageId(), mode: 'continue' });
+    }
+  }
+
+  /** Replaces the last question with `content` and answers it again. */
+  edit(messageId: string, content: string): void {
+    const id = this._ctx.state.currentId;
+    if (id && !this._ctx.state.turns[id]) {
+      void this._run({ conversationId: id, content, clientMessageId: newClientMessageId(), mode: 'edit', messageId });
+    }
   }
 
   /** A new answer to the last question, replacing the last answer (see {@link ApiClient.regenerate}). */
@@ -45,7 +65,7 @@ export class TurnRunner {
     if (!lastUser) {
       return;
     }
-    void this._run({ conversationId: id, content: lastUser.content, clientMessageId: newClientMessageId(), regenerate: true });
+    void this._run({ conversationId: id, content: lastUser.content, clientMessageId: newClientMessageId(), mode: 'regenerate' });
   }
 
   /** Stops a conversation's answer. The server keeps what was written as `stopped`. */
@@ -70,7 +90,7 @@ export class TurnRunner {
     const createdForThisSend = conversationId === null;
     if (conversationId === null) {
       try {
-        const created = await api.createConversation();
+        const created = await api.createConversation(undefined, ctx.state.currentModel);
         conversationId = created.id;
         this._list.addCreated(created);
         // Opening it here (not through open()) keeps the page as it is: there is nothing to load yet.
@@ -84,25 +104,35 @@ export class TurnRunner {
     }
 
     const now = new Date().toISOString();
-    // Regenerating, the stored question is the turn's question, and the answer it replaces leaves the page at once.
-    const replaced = spec.regenerate && ctx.state.currentId === conversationId ? ctx.state.messages : null;
-    const question = replaced ? [...replaced].reverse().find((m) => m.role === 'user') : undefined;
-    if (replaced && question) {
-      ctx.set({ messages: replaced.slice(0, replaced.indexOf(question) + 1) });
+    // Regenerating, continuing or editing, the stored question is the turn's question, and the answer it replaces (or
+    // grows) leaves the page at once: the turn shows it. An edited question shows its new text.
+    const replaced = spec.mode !== 'send' && ctx.state.currentId === conversationId ? ctx.state.messages : null;
+    const lastQuestion = replaced ? [...replaced].reverse().find((m) => m.role === 'user') : undefined;
+    const cut = spec.mode === 'continue' ? replaced?.[replaced.length - 1] : undefined;
+    if (replaced && lastQuestion) {
+      ctx.set({ messages: replaced.slice(0, replaced.indexOf(lastQuestion) + (spec.mode === 'edit' ? 0 : 1)) });
     }
+    const question = lastQuestion && spec.mode === 'edit' ? { ...lastQuestion, content: spec.content } : lastQuestion;
     const turn: Turn = {
       conversationId,
       user: question ?? { id: `local-${spec.clientMessageId}`, role: 'user', content: spec.content, createdAt: now, status: 'pending' },
-      assistant: { id: `answer-${spec.clientMessageId}`, role: 'assistant', content: '', createdAt: now, status: 'streaming' },
+      assistant: cut
+        ? { ...cut, status: 'streaming', finishReason: null }
+        : { id: `answer-${spec.clientMessageId}`, role: 'assistant', content: '', createdAt: now, status: 'streaming' },
     };
     const controller = new AbortController();
     this._controllers.set(conversationId, controller);
     ctx.set({ turns: { ...ctx.state.turns, [turn.conversationId]: turn } });
     ctx.set({ announcement: 'ChatBot is answering.' });
 
-    const events = spec.regenerate
-      ? api.regenerate(conversationId, controller.signal)
-      : api.sendMessage(conversationId, spec.content, spec.clientMessageId, controller.signal);
+    const events =
+      spec.mode === 'regenerate'
+        ? api.regenerate(conversationId, controller.signal)
+        : spec.mode === 'continue'
+          ? api.continueAnswer(conversationId, controller.signal)
+          : spec.mode === 'edit'
+            ? api.editMessage(conversationId, spec.messageId!, spec.content, controller.signal)
+            : api.sendMessage(conversationId, spec.content, spec.clientMessageId, controller.signal);
 
     let stored = false;
     let outcome: 'done' | 'stopped' | 'failed' = 'done';

@@ -4,15 +4,17 @@ namespace ChatBot.Api.Conversations;
 
 // The HTTP contract. Models are mapped to these so storage fields (user ids, keys) never leak into responses.
 
-public sealed record CreateConversationRequest(string? Title);
+public sealed record CreateConversationRequest(string? Title, string? Model = null, string? Instructions = null);
 
-public sealed record RenameConversationRequest(string? Title);
+/// <summary>PATCH: each field left out stays as it is; an empty <c>model</c> or <c>instructions</c> goes back to the default.</summary>
+public sealed record UpdateConversationRequest(string? Title, string? Model = null, string? Instructions = null);
 
-public sealed record SendMessageRequest(string? Content, string? ClientMessageId);
+public sealed record SendMessageRequest(string? Content, string? ClientMessageId, string? Model = null);
 
-public sealed record ConversationSummary(string Id, string? Title, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+public sealed record ConversationSummary(
+    string Id, string? Title, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string? Model = null, string? Instructions = null)
 {
-    public static ConversationSummary From(Conversation c) => new(c.Id, c.Title, c.CreatedAt, c.UpdatedAt);
+    public static ConversationSummary From(Conversation c) => new(c.Id, c.Title, c.CreatedAt, c.UpdatedAt, c.ModelId, c.Instructions);
 }
 
 public sealed record ConversationList(IReadOnlyList<ConversationSummary> Items, string? NextCursor);
@@ -24,23 +26,45 @@ public record MessageView(
     DateTimeOffset CreatedAt,
     MessageStatus Status,
     string? ClientMessageId,
-    UsageView? Usage)
+    UsageView? Usage,
+    string? Model = null,
+    string? FinishReason = null,
+    FeedbackView? Feedback = null)
 {
     public static MessageView From(ConversationMessage m) => new(
-        m.Id, m.Role, m.Content, m.CreatedAt, m.Status, m.ClientMessageId, m.Usage is { } u ? new UsageView(u.InputTokens, u.OutputTokens) : null);
+        m.Id,
+        m.Role,
+        m.Content,
+        m.CreatedAt,
+        m.Status,
+        m.ClientMessageId,
+        m.Usage is { } u ? new UsageView(u.InputTokens, u.OutputTokens) : null,
+        m.ModelId,
+        m.FinishReason,
+        m.Feedback is { } f ? new FeedbackView(f.Rating, f.Comment, f.At) : null);
 }
+
+public sealed record FeedbackView(FeedbackRating Rating, string? Comment, DateTimeOffset At);
 
 public sealed record UsageView(int InputTokens, int OutputTokens);
 
 public sealed record ConversationView(
-    string Id, string? Title, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<MessageView> Messages)
+    string Id,
+    string? Title,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    IReadOnlyList<MessageView> Messages,
+    string? Model = null,
+    string? Instructions = null)
 {
     public static ConversationView From(ConversationContext context) => new(
         context.Conversation.Id,
         context.Conversation.Title,
         context.Conversation.CreatedAt,
         context.Conversation.UpdatedAt,
-        context.Messages.Select(MessageView.From).ToArray());
+        context.Messages.Select(MessageView.From).ToArray(),
+        context.Conversation.ModelId,
+        context.Conversation.Instructions);
 }
 
 /// <summary>
@@ -90,3 +114,23 @@ public sealed record DeleteAllResult(int Deleted);
 
 /// <summary>The health answer; a named type, so the request delegate generator can write it.</summary>
 public sealed record HealthStatus(string Status);
+// Model choice, custom instructions, edit, continue and feedback.
+
+/// <summary>Regenerate's optional body: another model for the new answer.</summary>
+public sealed record RegenerateRequest(string? Model);
+
+/// <summary>The new text of the conversation's last question (and optionally another model for its answer).</summary>
+public sealed record EditMessageRequest(string? Content, string? Model = null);
+
+/// <summary><c>rating</c> is <c>up</c> or <c>down</c>.</summary>
+public sealed record FeedbackRequest(string? Rating, string? Comment);
+
+public sealed record ModelView(string Id, string DisplayName, string Provider, int? ContextWindow, bool Default)
+{
+    public static ModelView From(ModelInfo model, ModelCatalog catalog) =>
+        new(model.Id, model.DisplayName, model.Provider, model.ContextWindow, model.Id == catalog.Default.Id);
+}
+
+public sealed record ModelList(IReadOnlyList<ModelView> Items, string DefaultModel);
+
+public sealed record UserSettingsView(string? Instructions);

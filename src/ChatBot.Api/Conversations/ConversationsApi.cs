@@ -17,13 +17,23 @@ public static partial class ConversationsApi
         conversations.MapMethods("/", HttpExtensions.GetAndHead, ListConversations);
         conversations.MapPost("/", CreateConversation);
         conversations.MapMethods("/{id}", HttpExtensions.GetAndHead, GetConversation);
-        conversations.MapPatch("/{id}", RenameConversation);
+        conversations.MapPatch("/{id}", UpdateConversation);
         conversations.MapDelete("/{id}", DeleteConversation);
         conversations.MapPost("/{id}/messages", SendMessage);
         conversations.MapPost("/{id}/regenerate", Regenerate);
 
         // Search, export and delete-all: the user's conversations as a whole (ConversationsApi.UserData.cs).
         MapUserDataApi(conversations);
+
+        // Model choice, custom instructions, edit, continue and feedback (ConversationsApi.Features.cs).
+        conversations.MapPost("/{id}/continue", Continue);
+        conversations.MapPut("/{id}/messages/{messageId}", EditMessage);
+        conversations.MapPut("/{id}/messages/{messageId}/feedback", SetFeedback);
+        conversations.MapDelete("/{id}/messages/{messageId}/feedback", ClearFeedback);
+        app.MapMethods("/api/models", HttpExtensions.GetAndHead, ListModels).RequireAuthorization();
+        var me = app.MapGroup("/api/me").RequireAuthorization();
+        me.MapMethods("/settings", HttpExtensions.GetAndHead, GetSettings);
+        me.MapPut("/settings", SaveSettings);
 
         // Anything else under /api is a JSON 405 or 404, never the web app's index.html.
         app.MapApiFallback("/api");
@@ -43,17 +53,22 @@ public static partial class ConversationsApi
         return TypedResults.Ok(new ConversationList(page.Items.Select(ConversationSummary.From).ToArray(), page.NextCursor));
     }
 
-    /// <summary>Creates a conversation. The body is optional: none, or no title, leaves the title to the first message.</summary>
+    /// <summary>
+    /// Creates a conversation. The body is optional: none, or no title, leaves the title to the first message; no model uses
+    /// the default; no instructions uses the user's default instructions.
+    /// </summary>
     private static async Task<Results<Created<ConversationSummary>, ProblemHttpResult>> CreateConversation(
         HttpContext http, ClaimsPrincipal user, ChatService chat, IOptions<ChatServiceOptions> options, CancellationToken cancellationToken)
     {
         var (request, unreadable) = await JsonBody.ReadAsync<CreateConversationRequest>(http);
-        if ((unreadable ?? RequestValidation.Title(request?.Title, options.Value.MaxTitleLength, required: false)) is { } invalid)
+        if ((unreadable ?? RequestValidation.ConversationSettings(
+            request?.Title, request?.Model, request?.Instructions, chat.Models, options.Value.MaxTitleLength, patch: false)) is { } invalid)
         {
             return invalid;
         }
 
-        var conversation = await chat.CreateConversationAsync(user.GetUserId(), request?.Title, cancellationToken);
+        var conversation = await chat.CreateConversationAsync(
+            user.GetUserId(), request?.Title, request?.Model, request?.Instructions, cancellationToken);
         return TypedResults.Created($"/api/conversations/{conversation.Id}", ConversationSummary.From(conversation));
     }
 
@@ -69,17 +84,20 @@ public static partial class ConversationsApi
         return context is null ? RequestValidation.NotFound() : TypedResults.Ok(ConversationView.From(context));
     }
 
-    private static async Task<Results<Ok<ConversationSummary>, ProblemHttpResult>> RenameConversation(
+    /// <summary>Renames, or changes the model or instructions; what the body leaves out stays as it is.</summary>
+    private static async Task<Results<Ok<ConversationSummary>, ProblemHttpResult>> UpdateConversation(
         string id, HttpContext http, ClaimsPrincipal user, ChatService chat, IOptions<ChatServiceOptions> options, CancellationToken cancellationToken)
     {
-        var (request, unreadable) = await JsonBody.ReadAsync<RenameConversationRequest>(http);
-        if ((RequestValidation.ConversationId(id) ?? unreadable ?? RequestValidation.Title(request?.Title, options.Value.MaxTitleLength, required: true)) is { } invalid)
+        var (request, unreadable) = await JsonBody.ReadAsync<UpdateConversationRequest>(http);
+        if ((RequestValidation.ConversationId(id) ?? unreadable ?? RequestValidation.ConversationSettings(
+            request?.Title, request?.Model, request?.Instructions, chat.Models, options.Value.MaxTitleLength, patch: true)) is { } invalid)
         {
             return invalid;
         }
 
-        var renamed = await chat.RenameConversationAsync(user.GetUserId(), id, request!.Title!, cancellationToken);
-        return renamed is null ? RequestValidation.NotFound() : TypedResults.Ok(ConversationSummary.From(renamed));
+        var updated = await chat.UpdateConversationAsync(
+            user.GetUserId(), id, new ConversationPatch(request!.Title, request.Model, request.Instructions), cancellationToken);
+        return updated is null ? RequestValidation.NotFound() : TypedResults.Ok(ConversationSummary.From(updated));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteConversation(
@@ -102,27 +120,29 @@ public static partial class ConversationsApi
     private static async Task<IResult> SendMessage(string id, HttpContext http, ChatService chat, IOptions<ChatServiceOptions> options)
     {
         var (request, unreadable) = await JsonBody.ReadAsync<SendMessageRequest>(http);
-        if ((RequestValidation.ConversationId(id) ?? unreadable ?? RequestValidation.Message(request, options.Value.MaxMessageBytes)) is { } invalid)
+        if ((RequestValidation.ConversationId(id) ?? unreadable ?? RequestValidation.Message(request, options.Value.MaxMessageBytes)
+            ?? RequestValidation.Model(request!.Model, chat.Models)) is { } invalid)
         {
             return invalid;
         }
 
-        var start = await chat.StartTurnAsync(http.User.GetUserId(), id, request!.Content!, request.ClientMessageId, http.RequestAborted);
+        var start = await chat.StartTurnAsync(http.User.GetUserId(), id, request!.Content!, request.ClientMessageId, request.Model, http.RequestAborted);
         return await RespondAsync(start, http);
     }
 
     /// <summary>
     /// Answers the last question again; the new answer replaces the last one. Streams (or returns) exactly as a sent message
-    /// does, with the question as the <c>user</c> event.
+    /// does, with the question as the <c>user</c> event. An optional body <c>{"model": ...}</c> answers with another model.
     /// </summary>
     private static async Task<IResult> Regenerate(string id, HttpContext http, ChatService chat)
     {
-        if (RequestValidation.ConversationId(id) is { } invalid)
+        var (request, unreadable) = await JsonBody.ReadAsync<RegenerateRequest>(http);
+        if ((RequestValidation.ConversationId(id) ?? unreadable ?? RequestValidation.Model(request?.Model, chat.Models)) is { } invalid)
         {
             return invalid;
         }
 
-        return await RespondAsync(await chat.StartRegenerateAsync(http.User.GetUserId(), id, http.RequestAborted), http);
+        return await RespondAsync(await chat.StartRegenerateAsync(http.User.GetUserId(), id, request?.Model, http.RequestAborted), http);
     }
 
     private static async Task<IResult> RespondAsync(TurnStart start, HttpContext http)

@@ -36,18 +36,12 @@ internal static class RequestValidation
 
     public static ProblemHttpResult? Message(SendMessageRequest? request, int maxBytes)
     {
-        if (request?.Content is null || string.IsNullOrWhiteSpace(request.Content))
+        if (Content(request?.Content, maxBytes) is { } invalid)
         {
-            return BadRequest("The message is empty.", "content must contain some text.");
+            return invalid;
         }
 
-        var bytes = Encoding.UTF8.GetByteCount(request.Content);
-        if (bytes > maxBytes)
-        {
-            return BadRequest("The message is too long.", $"content is {bytes} bytes of UTF-8; the limit is {maxBytes}.");
-        }
-
-        if (request.ClientMessageId is { } clientId
+        if (request!.ClientMessageId is { } clientId
             && (clientId.Length is 0 or > MaxClientMessageIdLength || !clientId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
         {
             return BadRequest("The clientMessageId is malformed.", $"clientMessageId must be 1-{MaxClientMessageIdLength} letters, digits, '-' or '_'.");
@@ -55,6 +49,69 @@ internal static class RequestValidation
 
         return null;
     }
+
+    public static ProblemHttpResult? Content(string? content, int maxBytes)
+    {
+        if (content is null || string.IsNullOrWhiteSpace(content))
+        {
+            return BadRequest("The message is empty.", "content must contain some text.");
+        }
+
+        var bytes = Encoding.UTF8.GetByteCount(content);
+        return bytes <= maxBytes ? null : BadRequest("The message is too long.", $"content is {bytes} bytes of UTF-8; the limit is {maxBytes}.");
+    }
+
+    // Model choice, custom instructions, edit, continue and feedback.
+
+    /// <summary>Instructions are a system prompt: 4 KiB is room for a page of guidance without crowding out the conversation.</summary>
+    public const int MaxInstructionsBytes = 4096;
+
+    public const int MaxFeedbackCommentLength = 2000;
+
+    /// <summary>A model must be one the deployment offers; null (not given) is fine, and so is empty when <paramref name="clearable"/>.</summary>
+    public static ProblemHttpResult? Model(string? model, ModelCatalog catalog, bool clearable = false) =>
+        model is null || (clearable && model.Length == 0) || catalog.Find(model) is not null
+            ? null
+            : BadRequest("The model is not offered.", $"model must be one of: {string.Join(", ", catalog.Models.Select(m => m.Id))} (GET /api/models).");
+
+    public static ProblemHttpResult? Instructions(string? instructions)
+    {
+        var bytes = instructions is null ? 0 : Encoding.UTF8.GetByteCount(instructions);
+        return bytes <= MaxInstructionsBytes
+            ? null
+            : BadRequest("The instructions are too long.", $"instructions are {bytes} bytes of UTF-8; the limit is {MaxInstructionsBytes}.");
+    }
+
+    public static ProblemHttpResult? ConversationSettings(string? title, string? model, string? instructions, ModelCatalog catalog, int maxTitleLength, bool patch)
+    {
+        if (patch && title is null && model is null && instructions is null)
+        {
+            return BadRequest("Nothing to change.", "Send at least one of title, model or instructions.");
+        }
+
+        return Title(title, maxTitleLength, required: patch && title is not null) ?? Model(model, catalog, clearable: patch) ?? Instructions(instructions);
+    }
+
+    public static ProblemHttpResult? MessageId(string id) => Ids.IsValid(id)
+        ? null
+        : BadRequest("The message id is malformed.", "Message ids are 32 lowercase hexadecimal characters.");
+
+    public static ProblemHttpResult? Feedback(FeedbackRequest? request, out FeedbackRating rating)
+    {
+        rating = default;
+        if (request?.Rating is not ("up" or "down"))
+        {
+            return BadRequest("The rating is missing or unknown.", "rating must be \"up\" or \"down\".");
+        }
+
+        rating = request.Rating == "up" ? FeedbackRating.Up : FeedbackRating.Down;
+        return request.Comment is { Length: > MaxFeedbackCommentLength }
+            ? BadRequest("The comment is too long.", $"comment must be at most {MaxFeedbackCommentLength} characters.")
+            : null;
+    }
+
+    public static ProblemHttpResult MessageNotFound() =>
+        TypedResults.Problem(ErrorMapping.Problem(StatusCodes.Status404NotFound, "Message not found.", "There is no answer with that id in this conversation."));
 
     // Search and export (ConversationsApi.UserData.cs).
 

@@ -66,4 +66,38 @@ public sealed class TracedConversationStore(IConversationStore inner) : IConvers
         using var span = Span.Start("store.delete_all_conversations");
         return await inner.DeleteAllConversationsAsync(userId, cancellationToken);
     }
+
+    // Model choice, custom instructions, edit, continue and feedback.
+
+    public async Task<Conversation?> UpdateConversationAsync(
+        string userId, string conversationId, ConversationPatch patch, DateTimeOffset updatedAt, CancellationToken cancellationToken)
+    {
+        using var span = Span.Start("store.update_conversation");
+        return await inner.UpdateConversationAsync(userId, conversationId, patch, updatedAt, cancellationToken);
+    }
+
+    public async Task<TurnClaim> EditUserMessageAsync(string userId, ConversationMessage question, TurnLease lease, CancellationToken cancellationToken)
+    {
+        using var span = Span.Start("store.edit_user_message");
+        return await inner.EditUserMessageAsync(userId, question, lease, cancellationToken);
+    }
+
+    public async Task<ConversationMessage?> SetFeedbackAsync(
+        string userId, string conversationId, string messageId, MessageFeedback? feedback, CancellationToken cancellationToken)
+    {
+        using var span = Span.Start("store.set_feedback");
+        return await inner.SetFeedbackAsync(userId, conversationId, messageId, feedback, cancellationToken);
+    }
+
+    public async Task<UserSettings> GetUserSettingsAsync(string userId, CancellationToken cancellationToken)
+    {
+        using var span = Span.Start("store.get_user_settings");
+        return await inner.GetUserSettingsAsync(userId, cancellationToken);
+    }
+
+    public async Task SaveUserSettingsAsync(string userId, UserSettings settings, CancellationToken cancellationToken)
+    {
+        using var span = Span.Start("store.save_user_settings");
+        await inner.SaveUserSettingsAsync(userId, settings, cancellationToken);
+    }
 }

@@ -8,7 +8,7 @@ namespace ChatBot.Adapters.Tests.Contracts;
 /// What every <see cref="IContextCache"/> must do. Each implementation runs it through a subclass that builds a cache with the
 /// given bounds; tests use fresh users, so caches may share one server.
 /// </summary>
-public abstract class ContextCacheContract
+public abstract partial class ContextCacheContract
 {
     protected const int MaxMessages = 6;
     protected const int MaxChars = 2048;
