@@ -45,6 +45,13 @@ public sealed class AppProcess : IAsyncDisposable
         info.Environment["DOTNET_NOLOGO"] = "1";
         // Host start and stop at Debug give the phase timestamps (see ColdStartBench).
         info.Environment["Logging__LogLevel__Microsoft.Extensions.Hosting"] = "Debug";
+        // A bench user sends far more than a person would: the benches measure the app's work, which the limit checks are
+        // part of, not the limits themselves. Every model call gets a slot, as the bench model answers all at once.
+        info.Environment["Usage__Limits__AnswersAtOnce"] = "1000";
+        info.Environment["Usage__Limits__MessagesPerMinute"] = "100000";
+        info.Environment["Usage__Limits__ConversationsPerDay"] = "1000000";
+        info.Environment["Usage__Limits__TokensPerDay"] = "1000000000000";
+        info.Environment["Usage__ModelSlots"] = "1024";
         foreach (var (key, value) in settings)
         {
             info.Environment[key] = value;

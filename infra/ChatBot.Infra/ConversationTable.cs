@@ -12,10 +12,10 @@ public sealed class ConversationTableProps
 
 /// <summary>
 /// The single conversation table: PK/SK strings, a local index LSI1 on LSI1SK and a global index GSI1 on GSI1PK/GSI1SK.
-/// Which items live under which keys is written once, where the store builds them (DynamoDbKeys in
-/// src/ChatBot.Storage.DynamoDb, and docs/storage.md). Every partition key starts with the user id, so IAM
-/// <c>dynamodb:LeadingKeys</c> can confine a principal to its own items. TableSchemaTests proves this table has the keys
-/// and indexes the store's own definition (DynamoDbTable.Definition) has.
+/// Which items live under which keys (conversations, messages, each user's usage and limits) is written once, where the
+/// store builds them (DynamoDbKeys in src/ChatBot.Storage.DynamoDb, and docs/storage.md). Every partition key of the
+/// table starts with the user id, so IAM <c>dynamodb:LeadingKeys</c> can confine a principal to its own items.
+/// TableSchemaTests proves this table has the keys and indexes the store's own definition (DynamoDbTable.Definition) has.
 /// </summary>
 public sealed class ConversationTable : Construct
 {
@@ -26,6 +26,12 @@ public sealed class ConversationTable : Construct
     public const string Gsi1Name = "GSI1";
     public const string Gsi1PartitionKey = "GSI1PK";
     public const string Gsi1SortKey = "GSI1SK";
+
+    /// <summary>
+    /// The TTL attribute: DynamoDB deletes an item (for free) once this epoch-seconds time has passed. Only usage items carry
+    /// it (DynamoDbUsageStore, a year and a bit after their day); conversations are kept until their user deletes them.
+    /// </summary>
+    public const string TimeToLiveAttribute = "ExpiresAt";
 
     /// <summary>
     /// Exactly the operations the DynamoDB store calls (DynamoDbConversationStore), and so all the API's role may do on
@@ -52,6 +58,7 @@ public sealed class ConversationTable : Construct
             Encryption = TableEncryption.AWS_MANAGED,
             RemovalPolicy = props.RemovalPolicy,
             DeletionProtection = retain,
+            TimeToLiveAttribute = TimeToLiveAttribute,
         });
 
         Table.AddLocalSecondaryIndex(new LocalSecondaryIndexProps

@@ -2,7 +2,9 @@ using ChatBot.Api.Conversations;
 using ChatBot.Api.Identity;
 using ChatBot.Api.Infrastructure;
 using ChatBot.Api.Telemetry;
+using ChatBot.Api.Usage;
 using ChatBot.Core;
+using ChatBot.Core.Usage;
 
 // A setting or environment problem anywhere below, while building or starting, ends in one readable line per problem.
 WebApplication? app = null;
@@ -12,6 +14,8 @@ try
     builder.ReportStartupErrorsReadably();
 
     builder.AddChatBotCore();
+    // Per-user limits (in the store) and the model's fair gate; see README "Limits".
+    builder.AddChatBotUsage();
     // Each adapter is chosen by configuration (Storage:Provider, Cache:Provider, Llm:Provider); see README "Configuration".
     builder.AddChatBotStorage();
     builder.AddChatBotCache();
@@ -35,6 +39,7 @@ try
     app.UseAuthorization();
 
     app.MapConversationsApi();
+    app.MapUsageApi();
     app.MapWebApp();
     app.LogWhenReady();
 

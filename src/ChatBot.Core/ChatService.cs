@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using ChatBot.Core.Usage;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -15,7 +16,9 @@ public sealed partial class ChatService(
     IChatClient chatClient,
     IOptions<ChatServiceOptions> options,
     TimeProvider time,
-    ILogger<ChatService> logger)
+    ILogger<ChatService> logger,
+    UsageLimiter? limiter = null,
+    FairGate? gate = null)
 {
     private readonly ChatServiceOptions _options = options.Value;
 
@@ -23,6 +26,7 @@ public sealed partial class ChatService(
     {
         var now = time.GetUtcNow();
         var conversation = new Conversation(Ids.New(now), userId, NullIfBlank(title is null ? null : Titles.Clean(title)), now, now);
+        await CountConversationAsync(userId, cancellationToken);
         await store.CreateConversationAsync(conversation, cancellationToken);
         return conversation;
     }
@@ -75,11 +79,12 @@ public sealed partial class ChatService(
 
         // The cache only saves the read: the store's answer (Busy, NotFound) is what decides, so a stale entry lets nothing through.
         var lease = NewLease(now);
-        var added = await store.AddUserMessageAsync(userId, userMessage, lease, cancellationToken);
+        var ticket = await BeginUsageAsync(userId, cancellationToken);
+        var added = await UnlessRefusedAsync(ticket, store.AddUserMessageAsync(userId, userMessage, lease, cancellationToken), a => a.Outcome == AddMessageOutcome.Added);
         switch (added.Outcome)
         {
             case AddMessageOutcome.Added:
-                return new TurnStart.Started(new ChatTurn(this, userId, context, added.UserMessage, prompt, lease, regenerating: false));
+                return new TurnStart.Started(new ChatTurn(this, userId, context, added.UserMessage, prompt, lease, regenerating: false, ticket));
             case AddMessageOutcome.Repeated when added.Answer is { } answer:
                 return new TurnStart.Replayed(added.UserMessage, answer, context.Conversation);
             case AddMessageOutcome.Repeated:
@@ -122,9 +127,10 @@ public sealed partial class ChatService(
         await EnsurePromptFitsAsync(prompt, cancellationToken);
 
         var lease = NewLease(time.GetUtcNow());
-        return await store.ClaimTurnAsync(userId, conversationId, lease, cancellationToken) switch
+        var ticket = await BeginUsageAsync(userId, cancellationToken);
+        return await UnlessRefusedAsync(ticket, store.ClaimTurnAsync(userId, conversationId, lease, cancellationToken), c => c == TurnClaim.Claimed) switch
         {
-            TurnClaim.Claimed => new TurnStart.Started(new ChatTurn(this, userId, history, question, prompt, lease, regenerating: true)),
+            TurnClaim.Claimed => new TurnStart.Started(new ChatTurn(this, userId, history, question, prompt, lease, regenerating: true, ticket)),
             TurnClaim.Busy => throw Busy(),
             _ => new TurnStart.NotFound(),
         };
@@ -137,6 +143,7 @@ public sealed partial class ChatService(
         List<ChatMessage> prompt,
         TurnLease lease,
         bool regenerating,
+        TurnTicket? ticket,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // The answer is created right after its question so the two sort together, even when turns overlap.
@@ -150,9 +157,8 @@ public sealed partial class ChatService(
         // An answer never outlives its lease: past Chat:MaxAnswerSeconds the model is stopped and the answer kept as failed.
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(TimeSpan.FromSeconds(_options.MaxAnswerSeconds));
-        await using (var updates = chatClient
-            .GetStreamingResponseAsync(prompt, BuildChatOptions(), limit.Token)
-            .GetAsyncEnumerator(limit.Token))
+        string? model = null;
+        await using (var updates = GatedAsync(userId, prompt, limit.Token).GetAsyncEnumerator(limit.Token))
         {
             while (true)
             {
@@ -186,6 +192,7 @@ public sealed partial class ChatService(
                     break;
                 }
 
+                model ??= update.ModelId;
                 foreach (var item in update.Contents)
                 {
                     if (item is UsageContent usageContent)
@@ -220,6 +227,7 @@ public sealed partial class ChatService(
 
         // The caller may be gone (that is how a stop arrives), but what was said must still be stored.
         var kept = await store.SaveAssistantMessageAsync(userId, conversation, answer, lease, CancellationToken.None);
+        await EndUsageAsync(ticket, prompt, answer, model, failure is not null);
         if (!kept)
         {
             await cache.InvalidateAsync(userId, conversation.Id, CancellationToken.None);
@@ -239,6 +247,57 @@ public sealed partial class ChatService(
         }
 
         yield return failure is null ? new TurnUpdate.Completed(answer, conversation) : new TurnUpdate.Failed(answer, failure);
+    }
+
+    // Usage: limits checked as a turn starts and tokens counted as it ends (UsageLimiter), and the model's fair gate.
+    private Task CountConversationAsync(string userId, CancellationToken cancellationToken) =>
+        limiter?.CountConversationAsync(userId, cancellationToken) ?? Task.CompletedTask;
+
+    private async Task<TurnTicket?> BeginUsageAsync(string userId, CancellationToken cancellationToken) =>
+        limiter is null ? null : await limiter.BeginTurnAsync(userId, cancellationToken);
+
+    /// <summary>The store's answer to a turn; a turn it refuses (or that fails) gives its slot back at once.</summary>
+    private async Task<T> UnlessRefusedAsync<T>(TurnTicket? ticket, Task<T> storeCall, Func<T, bool> started)
+    {
+        var began = false;
+        try
+        {
+            var result = await storeCall;
+            began = started(result);
+            return result;
+        }
+        finally
+        {
+            if (ticket is not null && !began)
+            {
+                await limiter!.EndTurnAsync(ticket, TurnUsage.NotAnswered);
+            }
+        }
+    }
+
+    /// <summary>The model's stream, once the fair gate has given this user a slot; the slot is held until the stream ends.</summary>
+    private async IAsyncEnumerable<ChatResponseUpdate> GatedAsync(
+        string userId, List<ChatMessage> prompt, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var slot = gate is null ? null : await gate.EnterAsync(userId, cancellationToken);
+        await foreach (var update in chatClient.GetStreamingResponseAsync(prompt, BuildChatOptions(), cancellationToken))
+        {
+            yield return update;
+        }
+    }
+
+    /// <summary>The provider's token counts, or the app's own estimate when it reported none.</summary>
+    private Task EndUsageAsync(TurnTicket? ticket, List<ChatMessage> prompt, ConversationMessage answer, string? model, bool failed)
+    {
+        if (ticket is null)
+        {
+            return Task.CompletedTask;
+        }
+
+        var input = answer.Usage?.InputTokens ?? UsageLimiter.EstimateTokens(prompt.Sum(m => (long)m.Text.Length));
+        var output = answer.Usage?.OutputTokens ?? UsageLimiter.EstimateTokens(answer.Content.Length);
+        model ??= chatClient.GetService<ChatClientMetadata>()?.DefaultModelId ?? "default";
+        return limiter!.EndTurnAsync(ticket, new TurnUsage(model, input, output, failed));
     }
 
     private TurnLease NewLease(DateTimeOffset now) => new(Ids.New(now), now, now + _options.TurnLeaseDuration);

@@ -51,6 +51,7 @@ public sealed class ChatTurn
     private readonly List<Microsoft.Extensions.AI.ChatMessage> _prompt;
     private readonly TurnLease _lease;
     private readonly bool _regenerating;
+    private readonly Usage.TurnTicket? _ticket;
 
     internal ChatTurn(
         ChatService service,
@@ -59,7 +60,8 @@ public sealed class ChatTurn
         ConversationMessage userMessage,
         List<Microsoft.Extensions.AI.ChatMessage> prompt,
         TurnLease lease,
-        bool regenerating)
+        bool regenerating,
+        Usage.TurnTicket? ticket = null)
     {
         _service = service;
         _userId = userId;
@@ -67,6 +69,7 @@ public sealed class ChatTurn
         _prompt = prompt;
         _lease = lease;
         _regenerating = regenerating;
+        _ticket = ticket;
         UserMessage = userMessage;
     }
 
@@ -77,5 +80,5 @@ public sealed class ChatTurn
     /// <see cref="TurnUpdate.Completed"/>. The last update is always <see cref="TurnUpdate.Completed"/> or <see cref="TurnUpdate.Failed"/>.
     /// </summary>
     public IAsyncEnumerable<TurnUpdate> StreamAsync(CancellationToken cancellationToken) =>
-        _service.StreamAnswerAsync(_userId, _context, UserMessage, _prompt, _lease, _regenerating, cancellationToken);
+        _service.StreamAnswerAsync(_userId, _context, UserMessage, _prompt, _lease, _regenerating, _ticket, cancellationToken);
 }

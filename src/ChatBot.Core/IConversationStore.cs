@@ -46,4 +46,20 @@ public interface IConversationStore
     /// </summary>
     Task<bool> SaveAssistantMessageAsync(
         string userId, Conversation conversation, ConversationMessage message, TurnLease lease, CancellationToken cancellationToken);
+
+    // Search, export and delete-all: what a user does with all of their conversations at once.
+
+    /// <summary>
+    /// The user's conversations whose title or one message holds every word of <paramref name="query"/> (see
+    /// <see cref="SearchQuery"/>), newest activity first, with a snippet of the title when it matches, else of the earliest
+    /// matching message. A page may hold fewer than <paramref name="limit"/> hits and still have a next cursor, when a store
+    /// bounds the work of one request. Throws <see cref="InvalidCursorException"/> for a cursor it did not issue to this user.
+    /// </summary>
+    Task<SearchPage> SearchConversationsAsync(string userId, SearchQuery query, int limit, string? cursor, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes every conversation of the user as <see cref="DeleteConversationAsync"/> deletes one, and returns their ids.
+    /// After a failure part-way, calling it again finishes the job: nothing stays half-deleted and out of reach.
+    /// </summary>
+    Task<IReadOnlyList<string>> DeleteAllConversationsAsync(string userId, CancellationToken cancellationToken);
 }

@@ -25,7 +25,7 @@ namespace ChatBot.Storage.DynamoDb;
 /// <item>A repeated clientMessageId (rare): 1 PutItem that fails its condition and returns the original, then 1 GetItem for its
 /// answer (an emulator that does not return the original costs 1 more GetItem).</item>
 /// <item>Create: 1 BatchWriteItem. Rename: 2 UpdateItem. List: 1 Query on GSI1 + 1 BatchGetItem of the titles.</item>
-/// <item>Delete: 1 DeleteItem + 1 Query per 1 MB of keys + 1 BatchWriteItem per 25 items.</item>
+/// <item>Delete: 1 DeleteItem + 1 Query per 1 MB of keys + 1 BatchWriteItem per 25 items + 1 DeleteItem (the activity item, last).</item>
 /// </list>
 /// No transactions: the local emulator lacks them. Instead, the conversation item is a fence. A turn writes first and then
 /// updates the conversation item on the condition that it exists (taking the lease after the question, ending it after the
@@ -81,16 +81,7 @@ public sealed partial class DynamoDbConversationStore : IConversationStore
     {
         RequireUserId(userId);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        Dictionary<string, AttributeValue>? startKey = null;
-        if (cursor is not null)
-        {
-            var (updatedAt, conversationId) = ConversationCursor.Decode(_cursorKey, userId, cursor);
-            startKey = new Dictionary<string, AttributeValue>(Key(ConversationPk(userId, conversationId), ActivitySk))
-            {
-                [Gsi1Pk] = new AttributeValue { S = UserGsi1Pk(userId) },
-                [Gsi1Sk] = new AttributeValue { S = ActivityGsi1Sk(updatedAt, conversationId) },
-            };
-        }
+        var startKey = ListStartKey(userId, cursor);
 
         // One more than asked for tells whether another page exists, so the last page never comes with a dead-end cursor.
         var activities = new List<Dictionary<string, AttributeValue>>(limit + 1);
@@ -293,9 +284,16 @@ public sealed partial class DynamoDbConversationStore : IConversationStore
         }
         while (startKey is not null);
 
-        // The activity item goes first, so the conversation leaves the list before its messages go.
-        var ordered = keys.OrderBy(k => k[Sk].S == ActivitySk ? 0 : 1).ToList();
-        await WriteBatchAsync(ordered.Select(k => new WriteRequest { DeleteRequest = new DeleteRequest { Key = k } }).ToList(), cancellationToken);
+        // The activity item goes last, on its own: the list already hides a conversation whose conversation item is gone, and
+        // while the activity item stays, a delete that failed part-way can be found and finished (delete-all retried).
+        var activity = keys.Find(k => k[Sk].S == ActivitySk);
+        await WriteBatchAsync(
+            keys.Where(k => k != activity).Select(k => new WriteRequest { DeleteRequest = new DeleteRequest { Key = k } }).ToList(), cancellationToken);
+        if (activity is not null)
+        {
+            await CallAsync(ct => _client.DeleteItemAsync(new DeleteItemRequest { TableName = _table, Key = activity }, ct), cancellationToken);
+        }
+
         return existed;
     }
 
@@ -528,7 +526,8 @@ public sealed partial class DynamoDbConversationStore : IConversationStore
     /// Runs one SDK call. The SDK has already retried throttling and transient errors (standard mode, see
     /// <see cref="DynamoDbClientFactory"/>); what still fails is reported as <see cref="StoreUnavailableException"/> (a 503).
     /// </summary>
-    private async Task<T> CallAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    /// <summary>One request, its failures in the store's words; also used by <see cref="DynamoDbUsageStore"/>.</summary>
+    internal async Task<T> CallAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
         try
         {

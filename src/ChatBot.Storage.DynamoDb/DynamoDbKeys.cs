@@ -16,6 +16,8 @@ namespace ChatBot.Storage.DynamoDb;
 /// message       U#{user}#C#{conv}   M#{messageId}     M#{createdAt}#{messageId}       -          -
 /// user message  U#{user}#C#{conv}   Q#{hash(clientMessageId)}  (as message)           -          -
 /// answer        U#{user}#C#{conv}   A#{replyTo}       (as message)                    -          -
+/// usage day     U#{user}#USAGE      D#{yyyy-MM-dd}    -                               USAGE#{yyyy-MM}  {yyyy-MM-dd}#{user}
+/// user limits   U#{user}#USAGE      LIMITS            -                               -          -
 /// </code>
 /// <list type="bullet">
 /// <item>One conversation is one item collection: a turn's reads are one Query, and delete finds every item with one Query.</item>
@@ -27,6 +29,9 @@ namespace ChatBot.Storage.DynamoDb;
 /// <item>GSI1 holds only activity items (no other item has GSI1PK): a user's conversations, newest activity first.</item>
 /// <item>A user message with a clientMessageId has a sort key made from it, so a conditional PutItem makes repeats a no-op
 /// without transactions. The answer's sort key is made from the question's id, so a repeat finds it with one GetItem.</item>
+/// <item>A user's usage is one item per UTC day (DynamoDbUsageStore): every limit check is one conditional UpdateItem on it.
+/// GSI1 also holds these items under one partition per month, so the admin usage view reads every user's days with one
+/// Query a month; it is the one partition key that names no user, read only by the admin routes.</item>
 /// <item>Times are UTC with seven fraction digits, fixed width, so they sort as strings in time order.</item>
 /// </list>
 /// </summary>

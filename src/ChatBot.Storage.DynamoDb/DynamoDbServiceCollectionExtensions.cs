@@ -25,6 +25,7 @@ public static class DynamoDbServiceCollectionExtensions
         });
         services.AddSingleton<DynamoDbConversationStore>();
         services.AddSingleton<IConversationStore>(provider => provider.GetRequiredService<DynamoDbConversationStore>());
+        services.AddSingleton<ChatBot.Core.Usage.IUsageStore, DynamoDbUsageStore>();
 
         // Creates the table at startup when asked to (local runs), before the app takes requests. Otherwise (on Lambda) the
         // SDK client is not even built here: the first request builds it, so the start pays nothing for it.

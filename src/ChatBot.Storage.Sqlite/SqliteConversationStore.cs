@@ -10,7 +10,7 @@ namespace ChatBot.Storage.Sqlite;
 /// <c>user_id</c>, so another user's conversation is simply not found. Times are stored as UTC ticks, which sort like the
 /// times they stand for.
 /// </summary>
-public sealed class SqliteConversationStore : IConversationStore
+public sealed partial class SqliteConversationStore : IConversationStore
 {
     private const int SchemaVersion = 2;
 
@@ -42,7 +42,13 @@ public sealed class SqliteConversationStore : IConversationStore
             // A failed start (a full disk, say) is tried again by the next call rather than remembered forever.
             if (_initialization is null || _initialization.IsFaulted)
             {
-                _initialization = Task.Run(Initialize, CancellationToken.None);
+                _initialization = Task.Run(
+                    () =>
+                    {
+                        Initialize();
+                        InitializeSearch();
+                    },
+                    CancellationToken.None);
             }
 
             return _initialization.WaitAsync(cancellationToken);
@@ -374,7 +380,7 @@ public sealed class SqliteConversationStore : IConversationStore
     private static void AddText(SqliteCommand command, string name, string? value) =>
         command.Parameters.Add(name, SqliteType.Blob).Value = value is null ? DBNull.Value : System.Text.Encoding.UTF8.GetBytes(value);
 
-    private static SqliteCommand Command(SqliteConnection connection, string sql)
+    internal static SqliteCommand Command(SqliteConnection connection, string sql)
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;
@@ -407,7 +413,8 @@ public sealed class SqliteConversationStore : IConversationStore
         }
     }
 
-    private async Task<T> RunAsync<T>(Func<SqliteConnection, Task<T>> operation, CancellationToken cancellationToken)
+    /// <summary>Runs on a fresh pooled connection once the schema exists; also used by <see cref="SqliteUsageStore"/>.</summary>
+    internal async Task<T> RunAsync<T>(Func<SqliteConnection, Task<T>> operation, CancellationToken cancellationToken)
     {
         await InitializeAsync(cancellationToken);
         try

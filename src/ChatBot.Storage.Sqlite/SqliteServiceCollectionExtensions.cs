@@ -28,6 +28,7 @@ public static class SqliteServiceCollectionExtensions
 
         services.AddSingleton<SqliteConversationStore>();
         services.AddSingleton<IConversationStore>(provider => provider.GetRequiredService<SqliteConversationStore>());
+        services.AddSingleton<ChatBot.Core.Usage.IUsageStore, SqliteUsageStore>();
         services.RunAtStartup((provider, cancellationToken) => provider.GetRequiredService<SqliteConversationStore>().InitializeAsync(cancellationToken));
         return services;
     }

@@ -18,7 +18,7 @@ namespace ChatBot.Adapters.Tests;
 /// Counts the HTTP requests the SDK really sends (by X-Amz-Target), to hold the store to its budget: a turn costs at most
 /// 1 Query on a cache miss, no read on a cache hit, and at most 4 writes (the question, the lease, the answer, the lease's end). Also checks retries and failures on the wire.
 /// </summary>
-public sealed class DynamoDbRequestTests(DynamoDbTableFixture table) : IDisposable
+public sealed partial class DynamoDbRequestTests(DynamoDbTableFixture table) : IDisposable
 {
     private readonly RecordingHttpClientFactory _http = new();
     private readonly List<IDisposable> _disposables = [];
@@ -76,9 +76,10 @@ public sealed class DynamoDbRequestTests(DynamoDbTableFixture table) : IDisposab
         await store.RenameConversationAsync(user, conversation.Id, "Renamed", Now(), Ct);
         Assert.Equal(["UpdateItem", "UpdateItem"], _http.TakeTargets());
 
-        // The conversation item first (the fence), then one Query for the other 31 keys and two batches of at most 25.
+        // The conversation item first (the fence), then one Query for the other 31 keys, two batches of at most 25 for the
+        // messages, and the activity item last.
         await store.DeleteConversationAsync(user, conversation.Id, Ct);
-        Assert.Equal(["DeleteItem", "Query", "BatchWriteItem", "BatchWriteItem"], _http.TakeTargets());
+        Assert.Equal(["DeleteItem", "Query", "BatchWriteItem", "BatchWriteItem", "DeleteItem"], _http.TakeTargets());
     }
 
     [Fact]

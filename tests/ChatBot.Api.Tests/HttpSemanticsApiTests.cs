@@ -60,7 +60,7 @@ public sealed class HttpSemanticsApiTests(SharedApp shared) : IClassFixture<Shar
     [Theory]
     [InlineData("PUT", "/api/conversations/0123456789abcdef0123456789abcdef", "DELETE, GET, HEAD, PATCH")]
     [InlineData("TRACE", "/api/conversations/0123456789abcdef0123456789abcdef", "DELETE, GET, HEAD, PATCH")]
-    [InlineData("DELETE", "/api/conversations", "GET, HEAD, POST")]
+    [InlineData("PUT", "/api/conversations", "DELETE, GET, HEAD, POST")]
     [InlineData("GET", "/api/conversations/0123456789abcdef0123456789abcdef/messages", "POST")]
     [InlineData("PUT", "/api/health", "GET, HEAD")]
     public async Task WrongMethod_OnARouteThatExists_Is405WithAllow(string method, string path, string allow)

@@ -131,7 +131,7 @@ public sealed class ProviderFlowTests
 }
 
 /// <summary>The API on the AWS adapters: DynamoDB (dynalite) and Redis (a real redis-server), both started once for the class.</summary>
-public sealed class AwsAdaptersApiTests(AwsAdaptersApiTests.Servers servers) : IClassFixture<AwsAdaptersApiTests.Servers>
+public sealed partial class AwsAdaptersApiTests(AwsAdaptersApiTests.Servers servers) : IClassFixture<AwsAdaptersApiTests.Servers>
 {
     public sealed class Servers : IAsyncLifetime
     {
@@ -176,7 +176,14 @@ public sealed class AwsAdaptersApiTests(AwsAdaptersApiTests.Servers servers) : I
     {
         using var client = new Amazon.DynamoDBv2.AmazonDynamoDBClient(
             new BasicAWSCredentials("local", "local"), new Amazon.DynamoDBv2.AmazonDynamoDBConfig { ServiceURL = servers.Dynalite.ServiceUrl });
-        return (await client.ScanAsync(new Amazon.DynamoDBv2.Model.ScanRequest { TableName = table, Select = Amazon.DynamoDBv2.Select.COUNT })).Count ?? 0;
+        // Conversation items only (U#{user}#C#…): each user's usage counters are kept apart from them, and outlive a deletion.
+        return (await client.ScanAsync(new Amazon.DynamoDBv2.Model.ScanRequest
+        {
+            TableName = table,
+            Select = Amazon.DynamoDBv2.Select.COUNT,
+            FilterExpression = "contains(PK, :conversation)",
+            ExpressionAttributeValues = new() { [":conversation"] = new Amazon.DynamoDBv2.Model.AttributeValue { S = "#C#" } },
+        })).Count ?? 0;
     }
 
     [Fact]

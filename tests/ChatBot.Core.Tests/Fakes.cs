@@ -91,6 +91,12 @@ internal sealed class RecordingStore : IConversationStore
     public Task<bool> DeleteConversationAsync(string userId, string conversationId, CancellationToken cancellationToken) =>
         throw new NotSupportedException();
 
+    public Task<SearchPage> SearchConversationsAsync(string userId, SearchQuery query, int limit, string? cursor, CancellationToken cancellationToken) =>
+        throw new NotSupportedException();
+
+    public Task<IReadOnlyList<string>> DeleteAllConversationsAsync(string userId, CancellationToken cancellationToken) =>
+        throw new NotSupportedException();
+
     public Task<AddMessageResult> AddUserMessageAsync(string userId, ConversationMessage message, TurnLease lease, CancellationToken cancellationToken)
     {
         var original = _messages.FirstOrDefault(m => m.ClientMessageId is not null && m.ClientMessageId == message.ClientMessageId);

@@ -28,6 +28,19 @@ public sealed class DataTests(SynthFixture fixture)
     }
 
     [Fact]
+    public void Table_ExpiresUsageItemsByTheAttributeTheUsageStoreWrites()
+    {
+        Assert.Equal(ChatBot.Storage.DynamoDb.DynamoDbUsageStore.ExpiresAt, ChatBot.Infra.ConversationTable.TimeToLiveAttribute);
+        foreach (var synthesis in fixture.Both)
+        {
+            synthesis.Template.HasResourceProperties("AWS::DynamoDB::Table", new Dictionary<string, object>
+            {
+                ["TimeToLiveSpecification"] = new Dictionary<string, object> { ["AttributeName"] = "ExpiresAt", ["Enabled"] = true },
+            });
+        }
+    }
+
+    [Fact]
     public void Table_IsOnDemand_WithPointInTimeRecoveryAndKmsEncryption()
     {
         foreach (var synthesis in fixture.Both)

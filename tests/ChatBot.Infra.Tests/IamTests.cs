@@ -15,8 +15,10 @@ public sealed class IamTests(SynthFixture fixture)
     public void TableActions_AreExactlyTheOperationsTheStoreCalls()
     {
         // The store's calls on its IAmazonDynamoDB client; creating the table is for emulators only (Storage:DynamoDb:CreateTable).
-        var source = File.ReadAllText(Path.Combine(ChatBotApp.FindRepositoryRoot()!, "src", "ChatBot.Storage.DynamoDb", "DynamoDbConversationStore.cs"));
-        var calls = System.Text.RegularExpressions.Regex.Matches(source, @"_client\.(\w+)Async\(")
+        // The usage store (per-user counters and limits) shares the table and adds no operation of its own.
+        var source = string.Concat(new[] { "DynamoDbConversationStore.cs", "DynamoDbUsageStore.cs" }.Select(file =>
+            File.ReadAllText(Path.Combine(ChatBotApp.FindRepositoryRoot()!, "src", "ChatBot.Storage.DynamoDb", file))));
+        var calls = System.Text.RegularExpressions.Regex.Matches(source, @"\b_?client\.(\w+)Async\(")
             .Select(m => "dynamodb:" + m.Groups[1].Value)
             .ToHashSet();
 

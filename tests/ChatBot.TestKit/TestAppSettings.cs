@@ -28,6 +28,11 @@ public static class TestAppSettings
         new("Cache:Provider", "Memory"),
         new("Chat:Temperature", "0"),
         new("Chat:SystemPrompt", ""),
+        // Tests about anything but limits run without them; UsageLimitsApiTests sets the product's defaults.
+        new("Usage:Limits:AnswersAtOnce", "1000"),
+        new("Usage:Limits:MessagesPerMinute", "100000"),
+        new("Usage:Limits:ConversationsPerDay", "1000000"),
+        new("Usage:Limits:TokensPerDay", "1000000000000"),
         .. Model,
     ]);
 }

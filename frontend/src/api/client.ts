@@ -1,6 +1,8 @@
 import type { Auth } from '../auth/types';
 import { readSse } from './sse';
 import type {
+  AdminUsage,
+  MyUsage,
   Conversation,
   ConversationPage,
   ConversationSummary,
@@ -33,6 +35,10 @@ export class ApiError extends Error {
 
   /** One sentence or two for people: the server's detail, plus when to retry if it said. */
   get userMessage(): string {
+    const limit = this.problem ? limitMessage(this.problem) : null;
+    if (limit) {
+      return limit;
+    }
     const text = this.detail || this.title;
     return this.retryAfterSeconds ? `${text} Try again in ${this.retryAfterSeconds} s.` : text;
   }
@@ -104,6 +110,16 @@ export class ApiClient {
    */
   regenerate(conversationId: string, signal?: AbortSignal): AsyncGenerator<TurnEvent> {
     return this._turn(`/conversations/${encodeURIComponent(conversationId)}/regenerate`, undefined, signal);
+  }
+
+  /** The caller's limits and their last `days` of usage. */
+  myUsage(days = 30): Promise<MyUsage> {
+    return this._json<MyUsage>('GET', `/me/usage?days=${days}`);
+  }
+
+  /** Everyone's usage (admins only; anyone else gets a 404). */
+  adminUsage(days = 30): Promise<AdminUsage> {
+    return this._json<AdminUsage>('GET', `/admin/usage?days=${days}`);
   }
 
   private async *_turn(path: string, body: unknown, signal?: AbortSignal): AsyncGenerator<TurnEvent> {
@@ -269,6 +285,34 @@ function retryAfter(header: string | null): number | undefined {
   }
   const wait = Math.ceil((date - Date.now()) / 1000);
   return wait > 0 ? wait : undefined;
+}
+
+const LimitNames: Record<string, (value: number) => string> = {
+  messagesPerMinute: (n) => `${n} messages per minute`,
+  conversationsPerDay: (n) => `${n} new conversations per day`,
+  tokensPerDay: (n) => `${n.toLocaleString()} model tokens per day`,
+};
+
+/**
+ * A usage limit's 429 in the reader's own time: which limit, and when it resets (the server's detail gives UTC).
+ * Null for any other problem.
+ */
+export function limitMessage(problem: ProblemDetails): string | null {
+  const { limit, limitValue, resetsAt } = problem;
+  if (typeof limit !== 'string' || typeof limitValue !== 'number') {
+    return null;
+  }
+  if (limit === 'answersAtOnce') {
+    return `You already have ${limitValue} ${limitValue === 1 ? 'answer' : 'answers'} being written, your limit. Wait for one to finish, then send again.`;
+  }
+  const name = LimitNames[limit];
+  const at = typeof resetsAt === 'string' ? new Date(resetsAt) : null;
+  if (!name || !at || Number.isNaN(at.getTime())) {
+    return null;
+  }
+  const sameDay = at.toDateString() === new Date().toDateString();
+  const when = at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return `You've reached your limit of ${name(limitValue)}. You can send again ${sameDay ? 'at' : 'tomorrow at'} ${when}.`;
 }
 
 /** The user-facing text of an SSE `error` event. */

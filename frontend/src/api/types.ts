@@ -53,3 +53,37 @@ export type TurnEvent =
   /** `conversation`: the conversation as the server left it (the title it made from the first message, its activity time). */
   | { type: 'done'; message: Message; conversation?: ConversationSummary }
   | { type: 'error'; problem: ProblemDetails };
+
+/** A user's limits (GET /api/me/usage, and the admin routes). */
+export interface UserLimits {
+  answersAtOnce: number;
+  messagesPerMinute: number;
+  conversationsPerDay: number;
+  tokensPerDay: number;
+}
+
+/** One day of usage (UTC), the user's own or, in the admin view's `daily`, everyone's. */
+export interface UsageDay {
+  day: string;
+  turns: number;
+  inputTokens: number;
+  outputTokens: number;
+  errors: number;
+  conversations: number;
+}
+
+export interface MyUsage {
+  limits: UserLimits;
+  tokensToday: number;
+  remainingTokensToday: number;
+  isAdmin: boolean;
+  days: UsageDay[];
+}
+
+export interface AdminUsage {
+  from: string;
+  to: string;
+  users: (UsageDay & { userId: string; models: string[] })[];
+  daily: UsageDay[];
+  models: { model: string; inputTokens: number; outputTokens: number; estimatedCostUsd: number | null }[];
+}

@@ -54,6 +54,7 @@ export function LocalAccount({ user, rule, onSwitch }: { user: string; rule: Use
           Use {rule.description}.
         </p>
       ) : null}
+      <UsageLink />
     </form>
   );
 }
@@ -72,6 +73,16 @@ export function SignedInAccount({ user, onSignOut }: { user: string; onSignOut: 
           Sign out
         </button>
       </div>
+      <UsageLink />
     </div>
+  );
+}
+
+/** The account page: the user's usage and limits. */
+function UsageLink() {
+  return (
+    <a class="usage-link" href="#/account" data-testid="usage-link">
+      Your usage and limits
+    </a>
   );
 }

@@ -10,6 +10,7 @@ import { ChatPane } from './ChatPane';
 import { ConfirmDialog } from './ConfirmDialog';
 import { useChatState } from './hooks';
 import { Sidebar } from './Sidebar';
+import { AccountPage, AdminPage } from './Usage';
 
 interface AppProps {
   store: ChatStore;
@@ -29,14 +30,21 @@ export function routeFromHash(hash: string): string | null {
   }
 }
 
+/** `#/account` and `#/admin` show a usage page in place of the chat. */
+export function pageFromHash(hash: string): 'account' | 'admin' | null {
+  return hash === '#/account' ? 'account' : hash === '#/admin' ? 'admin' : null;
+}
+
 export function App({ store, auth }: AppProps) {
   const state = useChatState(store);
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [pendingDelete, setPendingDelete] = useState<ConversationSummary | null>(null);
   const [user, setUser] = useState(auth.userName);
+  const [page, setPage] = useState(pageFromHash(location.hash));
 
   useEffect(() => {
     const onRoute = () => {
+      setPage(pageFromHash(location.hash));
       void store.open(routeFromHash(location.hash));
       setSidebarOpen(false);
     };
@@ -121,7 +129,13 @@ export function App({ store, auth }: AppProps) {
         footer={footer}
       />
       <div class="backdrop" aria-hidden="true" onClick={() => setSidebarOpen(false)} />
-      <ChatPane store={store} state={state} sidebarOpen={sidebarOpen} onOpenSidebar={() => setSidebarOpen(true)} onNewChat={newChat} />
+      {page === 'account' ? (
+        <AccountPage api={store.api} onBack={newChat} />
+      ) : page === 'admin' ? (
+        <AdminPage api={store.api} onBack={newChat} />
+      ) : (
+        <ChatPane store={store} state={state} sidebarOpen={sidebarOpen} onOpenSidebar={() => setSidebarOpen(true)} onNewChat={newChat} />
+      )}
       <ConfirmDialog
         open={pendingDelete !== null}
         title="Delete conversation?"

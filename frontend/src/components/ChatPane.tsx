@@ -4,6 +4,7 @@ import { displayTitle } from '../state/titles';
 import { Composer } from './Composer';
 import { AlertIcon, MenuIcon, PlusIcon } from './Icons';
 import { MessageList } from './MessageList';
+import { BudgetNotice } from './Usage';
 
 interface ChatPaneProps {
   store: ChatStore;
@@ -106,6 +107,7 @@ export function ChatPane({ store, state, sidebarOpen, onOpenSidebar, onNewChat }
             </button>
           </div>
         ) : null}
+        <BudgetNotice api={store.api} answering={Object.keys(state.turns).length} />
         <Composer
           draftKey={key}
           streaming={streaming}

@@ -33,6 +33,11 @@ export class ChatStore {
     return this._cell.state;
   }
 
+  /** The API, for views outside the chat (account and admin pages). */
+  get api(): ChatStoreOptions['api'] {
+    return this._options.api;
+  }
+
   get maxMessageBytes(): number {
     return this._options.maxMessageBytes ?? DefaultMaxMessageBytes;
   }

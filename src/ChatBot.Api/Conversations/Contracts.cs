@@ -64,3 +64,26 @@ public sealed record DoneEvent : MessageView
 public sealed record TurnResult(MessageView User, MessageView Assistant);
 
 public sealed record DeltaEvent(string Text);
+
+// Search, export and delete-all.
+
+/// <summary>A conversation that matched a search, and a snippet around the first match: title or message.</summary>
+public sealed record SearchResult(
+    string Id, string? Title, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, SnippetView Snippet)
+{
+    public static SearchResult From(SearchHit hit) => new(
+        hit.Conversation.Id,
+        hit.Conversation.Title,
+        hit.Conversation.CreatedAt,
+        hit.Conversation.UpdatedAt,
+        new SnippetView(hit.MessageId is null ? "title" : "message", hit.MessageId, hit.Snippet.Text, hit.Snippet.Highlights.Select(h => new HighlightView(h.Start, h.Length)).ToArray()));
+}
+
+/// <summary><see cref="Highlights"/> are the matched parts of <see cref="Text"/>, as UTF-16 offsets.</summary>
+public sealed record SnippetView(string Field, string? MessageId, string Text, IReadOnlyList<HighlightView> Highlights);
+
+public sealed record HighlightView(int Start, int Length);
+
+public sealed record SearchResultList(IReadOnlyList<SearchResult> Items, string? NextCursor);
+
+public sealed record DeleteAllResult(int Deleted);

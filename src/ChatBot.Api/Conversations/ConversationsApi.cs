@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 
 namespace ChatBot.Api.Conversations;
 
-public static class ConversationsApi
+public static partial class ConversationsApi
 {
     public static IEndpointRouteBuilder MapConversationsApi(this IEndpointRouteBuilder app)
     {
@@ -21,6 +21,9 @@ public static class ConversationsApi
         conversations.MapDelete("/{id}", DeleteConversation);
         conversations.MapPost("/{id}/messages", SendMessage);
         conversations.MapPost("/{id}/regenerate", Regenerate);
+
+        // Search, export and delete-all: the user's conversations as a whole (ConversationsApi.UserData.cs).
+        MapUserDataApi(conversations);
 
         // Anything else under /api is a JSON 405 or 404, never the web app's index.html.
         app.MapApiFallback("/api");

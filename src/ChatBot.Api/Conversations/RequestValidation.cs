@@ -56,6 +56,36 @@ internal static class RequestValidation
         return null;
     }
 
+    // Search and export (ConversationsApi.UserData.cs).
+
+    public static (SearchQuery? Query, ProblemHttpResult? Invalid) SearchQuery(string? q)
+    {
+        if (string.IsNullOrWhiteSpace(q))
+        {
+            return (null, BadRequest("The search is empty.", "q must contain a word to search for."));
+        }
+
+        if (q.Length > Core.SearchQuery.MaxLength)
+        {
+            return (null, BadRequest("The search is too long.", $"q must be at most {Core.SearchQuery.MaxLength} characters."));
+        }
+
+        var query = Core.SearchQuery.Parse(q);
+        if (query is null)
+        {
+            return (null, BadRequest("The search has no words.", "q must contain at least one letter or digit."));
+        }
+
+        return query.Words.Count > Core.SearchQuery.MaxWords
+            ? (null, BadRequest("The search has too many words.", $"q may hold at most {Core.SearchQuery.MaxWords} words."))
+            : (query, null);
+    }
+
+    public static ProblemHttpResult? ExportFormat(string? format) =>
+        format is null || format.Equals("markdown", StringComparison.OrdinalIgnoreCase) || format.Equals("json", StringComparison.OrdinalIgnoreCase)
+            ? null
+            : BadRequest("The export format is not known.", "format must be markdown or json.");
+
     public static ProblemHttpResult BadRequest(string title, string detail) =>
         TypedResults.Problem(ErrorMapping.Problem(StatusCodes.Status400BadRequest, title, detail));
 

@@ -35,10 +35,19 @@ public sealed class ApiGatewayAuthenticationHandler(
         try
         {
             using var document = JsonDocument.Parse(header.ToString());
-            var sub = Child(Child(Child(document.RootElement, "authorizer"), "claims"), "sub") is { ValueKind: JsonValueKind.String } value
+            var claims = Child(Child(document.RootElement, "authorizer"), "claims");
+            var sub = Child(claims, "sub") is { ValueKind: JsonValueKind.String } value
                 ? value.GetString()
                 : null;
-            return Task.FromResult(UserIds.Authenticate(sub, SchemeName, Source));
+            var result = UserIds.Authenticate(sub, SchemeName, Source);
+            // The user pool groups, for the admin routes (Usage.Admins).
+            if (result.Succeeded && Child(claims, Usage.Admins.GroupsClaim) is { ValueKind: JsonValueKind.String } groups)
+            {
+                ((System.Security.Claims.ClaimsIdentity)result.Principal!.Identity!).AddClaims(
+                    Usage.Admins.SplitGroups(groups.GetString()!).Select(g => new System.Security.Claims.Claim(Usage.Admins.GroupsClaim, g)));
+            }
+
+            return Task.FromResult(result);
         }
         catch (JsonException)
         {

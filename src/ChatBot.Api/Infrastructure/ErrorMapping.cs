@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using ChatBot.Core;
+using ChatBot.Core.Usage;
 using Microsoft.AspNetCore.Mvc;
 
 namespace ChatBot.Api.Infrastructure;
@@ -27,6 +28,7 @@ public static partial class ErrorMapping
         ConversationDeletedException => Problem(StatusCodes.Status404NotFound, "Conversation not found.",
             "The conversation was deleted while this answer was being written; nothing of it was kept."),
         PromptTooLongException tooLong => TooLong(tooLong),
+        UsageLimitException limit => LimitReached(limit),
         StoreUnavailableException => Problem(
             StatusCodes.Status503ServiceUnavailable, "Storage is unavailable.", "Nothing was lost; try again shortly.", TimeSpan.FromSeconds(2)),
         ModelException model => model.Kind switch
@@ -72,6 +74,16 @@ public static partial class ErrorMapping
         var problem = Problem(StatusCodes.Status422UnprocessableEntity, "The message does not fit the model.", exception.Message);
         problem.Extensions["neededTokens"] = exception.NeededTokens;
         problem.Extensions["availableTokens"] = exception.AvailableTokens;
+        return problem;
+    }
+
+    /// <summary>The limit by name (as the configuration and the web app name it), its value for this user, and when it resets.</summary>
+    private static ProblemDetails LimitReached(UsageLimitException exception)
+    {
+        var problem = Problem(StatusCodes.Status429TooManyRequests, "You have reached a usage limit.", exception.Message, exception.RetryAfter);
+        problem.Extensions["limit"] = System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(exception.Limit.ToString());
+        problem.Extensions["limitValue"] = exception.Value;
+        problem.Extensions["resetsAt"] = exception.ResetsAt;
         return problem;
     }
 

@@ -9,6 +9,11 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         var problem = ErrorMapping.ToProblem(exception, httpContext);
+        if (exception is Core.Usage.UsageLimitException limit)
+        {
+            Telemetry.ChatBotTelemetry.LimitRejections.Add(1, new KeyValuePair<string, object?>(Telemetry.TelemetryNames.LimitTag, limit.Limit.ToString()));
+        }
+
         httpContext.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
         ErrorMapping.SetRetryAfter(httpContext.Response, problem);
 

@@ -54,4 +54,16 @@ public sealed class TracedConversationStore(IConversationStore inner) : IConvers
         using var span = Span.Start("store.save_assistant_message");
         return await inner.SaveAssistantMessageAsync(userId, conversation, message, lease, cancellationToken);
     }
+
+    public async Task<SearchPage> SearchConversationsAsync(string userId, SearchQuery query, int limit, string? cursor, CancellationToken cancellationToken)
+    {
+        using var span = Span.Start("store.search_conversations");
+        return await inner.SearchConversationsAsync(userId, query, limit, cursor, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<string>> DeleteAllConversationsAsync(string userId, CancellationToken cancellationToken)
+    {
+        using var span = Span.Start("store.delete_all_conversations");
+        return await inner.DeleteAllConversationsAsync(userId, cancellationToken);
+    }
 }
