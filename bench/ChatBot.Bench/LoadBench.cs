@@ -54,7 +54,8 @@ public static class LoadBench
                 Stats.Fmt(r.LatencyMs.Median), Stats.Fmt(r.LatencyMs.P99), Stats.Fmt(r.CpuSeconds * 1000 / r.Turns, "0.00"), Stats.Fmt(r.IdleMb, "0"), Stats.Fmt(r.PeakMb, "0"), r.Stored);
         }
 
-        section.Note($"{options.LoadClients} clients at once, each its own user and conversation, {options.LoadTurnsPerClient} turns each, back to back; " +
+        section.Note($"{options.LoadClients} clients at once, each its own user and conversation, {options.LoadTurnsPerClient} turns each, back to back, after a warm-up of " +
+                     $"{WarmUpTurnsPerClient} turns per client at the same concurrency (on other users); " +
                      $"latency is from sending the POST to the `done` event. The model is the instant fake ({InstantModel.Pieces} pieces per answer) in the bench process, " +
                      "which also runs the clients, so every server shares the same client and model cost.");
         section.Note("The baseline is `bench/BareApp`'s POST /api/stored-turn: the same SSE events, the user's message committed before the model is called and the answer after it, " +
@@ -62,7 +63,7 @@ public static class LoadBench
                      "check, no context cache, no history trimming, no idempotency index. The ratio is therefore ChatBot's own overhead per turn. " +
                      "The relay row (POST /api/turn, nothing stored) shows what the writes themselves cost.");
         section.Note("Server CPU per turn is the server process's user + system CPU time (/proc) during the load, divided by the turns (for ChatBot it includes creating each client's conversation). " +
-                     "RSS is the server process's resident memory (/proc), idle after one warm-up turn and the peak sampled every 50 ms during the load. " +
+                     "RSS is the server process's resident memory (/proc), idle after the warm-up and the peak sampled every 50 ms during the load. " +
                      "Stored exactly once: after the load, ChatBot's conversations are read back through the API, the baseline's rows straight from its file; every user message sent " +
                      "must appear once, each followed by one assistant answer.");
         report.Sections.Add(section);
@@ -130,8 +131,19 @@ public static class LoadBench
         var chatBot = server == Server.ChatBot;
         var bareUrl = new Uri(app.BaseAddress, server == Server.BareStored ? "api/stored-turn" : "api/turn");
 
-        // Warm-up: JIT, connection pools, the table or schema; then let the process settle before reading idle memory.
-        await TurnAsync(http, chatBot ? Sse.TurnUrl(app.BaseAddress, await Sse.CreateConversationAsync(http, app.BaseAddress, "warmup")) : bareUrl, "warmup", "warm up");
+        // Warm-up at the load's own concurrency, on users the check below never reads: the table or schema, connection
+        // pools, and enough calls of every method on the turn's path that the runtime has recompiled the hot ones
+        // (tiered JIT) before the clock starts. The measured turns are then the steady state for every server alike,
+        // not how much code each one has to recompile during a one-second run. Then the process settles before idle memory is read.
+        await Task.WhenAll(Enumerable.Range(0, options.LoadClients).Select(async client =>
+        {
+            var user = $"warmup-{client}";
+            var url = chatBot ? Sse.TurnUrl(app.BaseAddress, await Sse.CreateConversationAsync(http, app.BaseAddress, user)) : bareUrl;
+            for (var turn = 0; turn < WarmUpTurnsPerClient; turn++)
+            {
+                await TurnAsync(http, url, user, "warm up");
+            }
+        }));
         await Task.Delay(500);
         var idle = app.RssMb();
 
@@ -175,6 +187,8 @@ public static class LoadBench
         var stored = chatBot ? await VerifyAsync(http, app, conversations, options.LoadTurnsPerClient) : NothingStored;
         return new Result(name, options.LoadClients * options.LoadTurnsPerClient, errors, seconds, Stats.Of(latencies), idle, sampler.PeakMb, cpu, stored);
     }
+
+    private const int WarmUpTurnsPerClient = 3;
 
     private static string Content(int client, int turn) => $"client {client} turn {turn}";
 

@@ -69,7 +69,7 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
             var batch = new LLamaBatch();
 
             // The prompt was trimmed to leave maxOutputTokens free, so the answer always fits in the context.
-            var position = await DecodePromptAsync(context, batch, prompt.Tokens, cancellationToken);
+            var position = DecodePrompt(context, batch, prompt.Tokens, cancellationToken);
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -94,7 +94,7 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
 
                 batch.Clear();
                 batch.Add(token, position++, LLamaSeqId.Zero, logits: true);
-                await DecodeAsync(context, batch, cancellationToken);
+                Decode(context, batch, cancellationToken);
             }
         }
         finally
@@ -154,7 +154,7 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
 
     // Returns the position after the prompt. Decoding in batches keeps a long prompt cancellable between batches;
     // AbortOnCancel stops the batch being computed.
-    private static async Task<int> DecodePromptAsync(LLamaContext context, LLamaBatch batch, LLamaToken[] tokens, CancellationToken cancellationToken)
+    private static int DecodePrompt(LLamaContext context, LLamaBatch batch, LLamaToken[] tokens, CancellationToken cancellationToken)
     {
         var batchSize = (int)context.BatchSize;
         for (var start = 0; start < tokens.Length; start += batchSize)
@@ -164,14 +164,17 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
             var end = Math.Min(start + batchSize, tokens.Length);
             for (var i = start; i < end; i++)
                 batch.Add(tokens[i], i, LLamaSeqId.Zero, logits: i == tokens.Length - 1);
-            await DecodeAsync(context, batch, cancellationToken);
+            Decode(context, batch, cancellationToken);
         }
         return tokens.Length;
     }
 
-    private static async Task DecodeAsync(LLamaContext context, LLamaBatch batch, CancellationToken cancellationToken)
+    // On the calling thread: LLamaSharp's DecodeAsync is Task.Run around the same call, which holds a pool thread just the
+    // same and adds two thread switches to every token. The answer is already read on a thread of its own (the SSE writer
+    // runs apart from the model loop), and AbortOnCancel interrupts a decode that is under way.
+    private static void Decode(LLamaContext context, LLamaBatch batch, CancellationToken cancellationToken)
     {
-        var result = await context.DecodeAsync(batch, cancellationToken);
+        var result = context.Decode(batch);
         cancellationToken.ThrowIfCancellationRequested();
         if (result != DecodeResult.Ok)
             throw new LLamaDecodeError(result);

@@ -15,6 +15,9 @@ internal sealed class StopSequenceMatcher(IReadOnlyList<string> stopSequences)
     {
         if (Stopped)
             return "";
+        // Nothing to watch for (a model with a chat template, no stop sequences asked): every piece goes straight out.
+        if (stopSequences.Count == 0)
+            return text;
         _pending.Append(text);
         var pending = _pending.ToString();
 

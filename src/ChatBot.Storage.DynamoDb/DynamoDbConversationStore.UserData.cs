@@ -37,21 +37,7 @@ public sealed partial class DynamoDbConversationStore
         var more = true;
         while (more && hits.Count < limit && examined < SearchConversationsPerRequest)
         {
-            var response = await CallAsync(
-                ct => _client.QueryAsync(
-                    new QueryRequest
-                    {
-                        TableName = _table,
-                        IndexName = Gsi1,
-                        KeyConditionExpression = "GSI1PK = :pk",
-                        ExpressionAttributeValues = new() { [":pk"] = new AttributeValue { S = UserGsi1Pk(userId) } },
-                        ScanIndexForward = false,
-                        Limit = SearchConversationsPerRequest - examined,
-                        ExclusiveStartKey = startKey,
-                        ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
-                    },
-                    ct),
-                cancellationToken);
+            var response = await ActivityPageAsync(userId, SearchConversationsPerRequest - examined, startKey, cancellationToken);
             var activities = response.Items ?? [];
             startKey = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
             more = startKey is not null;
@@ -79,24 +65,19 @@ public sealed partial class DynamoDbConversationStore
     {
         RequireUserId(userId);
         var deleted = new System.Collections.Concurrent.ConcurrentBag<string>();
-        Dictionary<string, AttributeValue>? startKey = null;
-        do
+        var activities = QueryPagesAsync(
+            new QueryRequest
+            {
+                TableName = _table,
+                IndexName = Gsi1,
+                KeyConditionExpression = "GSI1PK = :pk",
+                ExpressionAttributeValues = new() { [":pk"] = new AttributeValue { S = UserGsi1Pk(userId) } },
+            },
+            cancellationToken);
+        await foreach (var page in activities)
         {
-            var response = await CallAsync(
-                ct => _client.QueryAsync(
-                    new QueryRequest
-                    {
-                        TableName = _table,
-                        IndexName = Gsi1,
-                        KeyConditionExpression = "GSI1PK = :pk",
-                        ExpressionAttributeValues = new() { [":pk"] = new AttributeValue { S = UserGsi1Pk(userId) } },
-                        ExclusiveStartKey = startKey,
-                    },
-                    ct),
-                cancellationToken);
-            startKey = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
             await Parallel.ForEachAsync(
-                (response.Items ?? []).Select(a => a["Id"].S).Distinct(),
+                (page.Items ?? []).Select(a => a["Id"].S).Distinct(),
                 new ParallelOptions { MaxDegreeOfParallelism = DeleteAllParallelism, CancellationToken = cancellationToken },
                 async (conversationId, ct) =>
                 {
@@ -105,7 +86,6 @@ public sealed partial class DynamoDbConversationStore
                     deleted.Add(conversationId);
                 });
         }
-        while (startKey is not null);
 
         return [.. deleted.Distinct()];
     }
@@ -133,29 +113,18 @@ public sealed partial class DynamoDbConversationStore
     private async Task<SearchHit?> SearchConversationAsync(
         string userId, Dictionary<string, AttributeValue> activity, SearchQuery query, CancellationToken cancellationToken)
     {
-        var items = new List<Dictionary<string, AttributeValue>>();
-        Dictionary<string, AttributeValue>? startKey = null;
-        do
-        {
-            var response = await CallAsync(
-                ct => _client.QueryAsync(
-                    new QueryRequest
-                    {
-                        TableName = _table,
-                        IndexName = Lsi1,
-                        KeyConditionExpression = "PK = :pk",
-                        ExpressionAttributeValues = new() { [":pk"] = activity[Pk] },
-                        ExclusiveStartKey = startKey,
+        var items = await QueryAllAsync(
+            new QueryRequest
+            {
+                TableName = _table,
+                IndexName = Lsi1,
+                KeyConditionExpression = "PK = :pk",
+                ExpressionAttributeValues = new() { [":pk"] = activity[Pk] },
 
-                        // The read units a search costs are what docs/benchmarks.md reports; the tests read them from here.
-                        ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
-                    },
-                    ct),
-                cancellationToken);
-            items.AddRange(response.Items ?? []);
-            startKey = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
-        }
-        while (startKey is not null);
+                // The read units a search costs are what docs/benchmarks.md reports; the tests read them from here.
+                ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
+            },
+            cancellationToken);
 
         var conversationItem = items.Find(i => i[Sk].S == ConversationSk);
         if (conversationItem is null)
@@ -179,5 +148,52 @@ public sealed partial class DynamoDbConversationStore
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// One page of the user's activity items on GSI1, newest first: the list and search. The consumed capacity it reports is
+    /// what the search read-cost figure in docs/benchmarks.md sums.
+    /// </summary>
+    private Task<QueryResponse> ActivityPageAsync(
+        string userId, int limit, Dictionary<string, AttributeValue>? startKey, CancellationToken cancellationToken) =>
+        CallAsync(
+            ct => _client.QueryAsync(
+                new QueryRequest
+                {
+                    TableName = _table,
+                    IndexName = Gsi1,
+                    KeyConditionExpression = "GSI1PK = :pk",
+                    ExpressionAttributeValues = new() { [":pk"] = new AttributeValue { S = UserGsi1Pk(userId) } },
+                    ScanIndexForward = false,
+                    Limit = limit,
+                    ExclusiveStartKey = startKey,
+                    ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
+                },
+                ct),
+            cancellationToken);
+
+    /// <summary>Every item a Query finds, following LastEvaluatedKey: a Query stops at 1 MB.</summary>
+    private async Task<List<Dictionary<string, AttributeValue>>> QueryAllAsync(QueryRequest request, CancellationToken cancellationToken)
+    {
+        var items = new List<Dictionary<string, AttributeValue>>();
+        await foreach (var page in QueryPagesAsync(request, cancellationToken))
+        {
+            items.AddRange(page.Items ?? []);
+        }
+
+        return items;
+    }
+
+    /// <summary>A Query page by page, following LastEvaluatedKey.</summary>
+    private async IAsyncEnumerable<QueryResponse> QueryPagesAsync(
+        QueryRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        do
+        {
+            var response = await CallAsync(ct => _client.QueryAsync(request, ct), cancellationToken);
+            yield return response;
+            request.ExclusiveStartKey = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
+        }
+        while (request.ExclusiveStartKey is not null);
     }
 }

@@ -87,20 +87,7 @@ public sealed partial class DynamoDbConversationStore : IConversationStore
         var activities = new List<Dictionary<string, AttributeValue>>(limit + 1);
         do
         {
-            var response = await CallAsync(
-                ct => _client.QueryAsync(
-                    new QueryRequest
-                    {
-                        TableName = _table,
-                        IndexName = Gsi1,
-                        KeyConditionExpression = "GSI1PK = :pk",
-                        ExpressionAttributeValues = new() { [":pk"] = new AttributeValue { S = UserGsi1Pk(userId) } },
-                        ScanIndexForward = false,
-                        Limit = limit + 1 - activities.Count,
-                        ExclusiveStartKey = startKey,
-                    },
-                    ct),
-                cancellationToken);
+            var response = await ActivityPageAsync(userId, limit + 1 - activities.Count, startKey, cancellationToken);
             activities.AddRange(response.Items ?? []);
             startKey = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
         }
@@ -262,27 +249,16 @@ public sealed partial class DynamoDbConversationStore : IConversationStore
             cancellationToken)).Attributes is { Count: > 0 };
 
         // Every other item of the conversation shares its partition key: one Query (per MB) finds them all, keys only.
-        var keys = new List<Dictionary<string, AttributeValue>>();
-        Dictionary<string, AttributeValue>? startKey = null;
-        do
-        {
-            var response = await CallAsync(
-                ct => _client.QueryAsync(
-                    new QueryRequest
-                    {
-                        TableName = _table,
-                        ConsistentRead = true,
-                        KeyConditionExpression = "PK = :pk",
-                        ExpressionAttributeValues = new() { [":pk"] = new AttributeValue { S = pk } },
-                        ProjectionExpression = "PK, SK",
-                        ExclusiveStartKey = startKey,
-                    },
-                    ct),
-                cancellationToken);
-            keys.AddRange(response.Items ?? []);
-            startKey = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
-        }
-        while (startKey is not null);
+        var keys = await QueryAllAsync(
+            new QueryRequest
+            {
+                TableName = _table,
+                ConsistentRead = true,
+                KeyConditionExpression = "PK = :pk",
+                ExpressionAttributeValues = new() { [":pk"] = new AttributeValue { S = pk } },
+                ProjectionExpression = "PK, SK",
+            },
+            cancellationToken);
 
         // The activity item goes last, on its own: the list already hides a conversation whose conversation item is gone, and
         // while the activity item stays, a delete that failed part-way can be found and finished (delete-all retried).

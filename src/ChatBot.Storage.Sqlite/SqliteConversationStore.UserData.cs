@@ -71,7 +71,7 @@ public sealed partial class SqliteConversationStore
     }
 
     public Task<IReadOnlyList<string>> DeleteAllConversationsAsync(string userId, CancellationToken cancellationToken) =>
-        RunAsync<IReadOnlyList<string>>(async connection =>
+        WriteAsync<IReadOnlyList<string>>(async connection =>
         {
             // One transaction: all of them go, or none does.
             await using var transaction = connection.BeginTransaction();

@@ -14,15 +14,20 @@ public sealed partial class SqliteConversationStore : IConversationStore
 {
     private const int SchemaVersion = 2;
 
+    // One queue per database file, so two stores on one file in one process (tests, a second host) also take turns.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> Writers = new(StringComparer.Ordinal);
+
     private readonly string _path;
     private readonly string _connectionString;
     private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _writer;
     private Task? _initialization;
     private byte[] _cursorKey = [];
 
     public SqliteConversationStore(IOptions<SqliteStoreOptions> options)
     {
         _path = Path.GetFullPath(options.Value.Path);
+        _writer = Writers.GetOrAdd(_path, _ => new SemaphoreSlim(1, 1));
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = _path,
@@ -58,7 +63,7 @@ public sealed partial class SqliteConversationStore : IConversationStore
     public Task CreateConversationAsync(Conversation conversation, CancellationToken cancellationToken)
     {
         RequireId(conversation.Id, nameof(conversation));
-        return RunAsync(async connection =>
+        return WriteAsync(async connection =>
         {
             await using var command = Command(
                 connection,
@@ -154,7 +159,7 @@ public sealed partial class SqliteConversationStore : IConversationStore
 
     public Task<Conversation?> RenameConversationAsync(
         string userId, string conversationId, string title, DateTimeOffset updatedAt, CancellationToken cancellationToken) =>
-        RunAsync(async connection =>
+        WriteAsync(async connection =>
         {
             await using var command = Command(
                 connection,
@@ -172,7 +177,7 @@ public sealed partial class SqliteConversationStore : IConversationStore
         }, cancellationToken);
 
     public Task<bool> DeleteConversationAsync(string userId, string conversationId, CancellationToken cancellationToken) =>
-        RunAsync(async connection =>
+        WriteAsync(async connection =>
         {
             await using var transaction = connection.BeginTransaction();
             await using var messages = Command(connection, "DELETE FROM messages WHERE user_id = $user AND conversation_id = $id");
@@ -189,7 +194,7 @@ public sealed partial class SqliteConversationStore : IConversationStore
         }, cancellationToken);
 
     public Task<AddMessageResult> AddUserMessageAsync(string userId, ConversationMessage message, TurnLease lease, CancellationToken cancellationToken) =>
-        RunAsync(async connection =>
+        WriteAsync(async connection =>
         {
             // One write transaction: the insert (a no-op once the conversation is deleted), the repeat check and the lease
             // either all happen or none does.
@@ -223,11 +228,11 @@ public sealed partial class SqliteConversationStore : IConversationStore
         }, cancellationToken);
 
     public Task<TurnClaim> ClaimTurnAsync(string userId, string conversationId, TurnLease lease, CancellationToken cancellationToken) =>
-        RunAsync(connection => ClaimAsync(connection, userId, conversationId, lease, cancellationToken), cancellationToken);
+        WriteAsync(connection => ClaimAsync(connection, userId, conversationId, lease, cancellationToken), cancellationToken);
 
     public Task<bool> SaveAssistantMessageAsync(
         string userId, Conversation conversation, ConversationMessage message, TurnLease lease, CancellationToken cancellationToken) =>
-        RunAsync(async connection =>
+        WriteAsync(async connection =>
         {
             await using var transaction = connection.BeginTransaction();
 
@@ -410,6 +415,27 @@ public sealed partial class SqliteConversationStore : IConversationStore
         if (!Ids.IsValid(id))
         {
             throw new ArgumentException($"'{id}' is not a conversation id (32 lowercase hex digits).", parameter);
+        }
+    }
+
+    /// <summary>
+    /// Runs a write with no other write of this process to the same file in flight. SQLite takes one writer at a time
+    /// anyway; a second connection that asks meanwhile gets SQLITE_BUSY, and Microsoft.Data.Sqlite retries that by putting
+    /// its thread to sleep (150 ms a try). Queued here, concurrent turns wait without holding a thread and each starts as
+    /// soon as the previous write commits. Every write to the file goes through here, the usage counters
+    /// (<see cref="SqliteUsageStore"/>) too. Reads are not queued: in WAL mode they never wait for a writer. Another process
+    /// on the same file still meets the busy retry, which is what keeps it correct.
+    /// </summary>
+    internal async Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        await _writer.WaitAsync(cancellationToken);
+        try
+        {
+            return await RunAsync(operation, cancellationToken);
+        }
+        finally
+        {
+            _writer.Release();
         }
     }
 

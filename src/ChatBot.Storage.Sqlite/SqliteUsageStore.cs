@@ -19,7 +19,7 @@ public sealed class SqliteUsageStore(SqliteConversationStore database) : IUsageS
 
     public Task<UsageLimit?> BeginTurnAsync(
         string userId, DateTimeOffset at, UserLimits limits, DateTimeOffset staleBefore, CancellationToken cancellationToken) =>
-        RunAsync(async connection =>
+        WriteAsync(async connection =>
         {
             // The minute and the in-flight count restart where their window has passed (a new minute, or nothing begun
             // since before staleBefore); the same expressions are the check and the new value.
@@ -59,7 +59,7 @@ public sealed class SqliteUsageStore(SqliteConversationStore database) : IUsageS
         }, cancellationToken);
 
     public Task EndTurnAsync(string userId, DateOnly day, TurnUsage usage, CancellationToken cancellationToken) =>
-        RunAsync(async connection =>
+        WriteAsync(async connection =>
         {
             await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
             await using var command = SqliteConversationStore.Command(
@@ -93,7 +93,7 @@ public sealed class SqliteUsageStore(SqliteConversationStore database) : IUsageS
         }, cancellationToken);
 
     public Task<bool> AddConversationAsync(string userId, DateOnly day, int limit, CancellationToken cancellationToken) =>
-        RunAsync(async connection =>
+        WriteAsync(async connection =>
         {
             await using var command = SqliteConversationStore.Command(
                 connection,
@@ -124,7 +124,7 @@ public sealed class SqliteUsageStore(SqliteConversationStore database) : IUsageS
         }, cancellationToken);
 
     public Task SetLimitsAsync(string userId, UserLimitsOverride limits, CancellationToken cancellationToken) =>
-        RunAsync(async connection =>
+        WriteAsync(async connection =>
         {
             await using var command = SqliteConversationStore.Command(
                 connection,
@@ -197,6 +197,13 @@ public sealed class SqliteUsageStore(SqliteConversationStore database) : IUsageS
         return await database.RunAsync(operation, cancellationToken);
     }
 
+    // Writes queue with the conversation store's, one at a time per file (see SqliteConversationStore.WriteAsync).
+    private async Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        return await database.WriteAsync(operation, cancellationToken);
+    }
+
     /// <summary>Its own tables, created once per process with IF NOT EXISTS, so the conversation schema's version is not involved.</summary>
     private Task EnsureSchemaAsync(CancellationToken cancellationToken)
     {
@@ -204,7 +211,7 @@ public sealed class SqliteUsageStore(SqliteConversationStore database) : IUsageS
         {
             if (_schema is null || _schema.IsFaulted)
             {
-                _schema = database.RunAsync(
+                _schema = database.WriteAsync(
                     async connection =>
                     {
                         await using var command = SqliteConversationStore.Command(

@@ -105,6 +105,30 @@ public sealed class UsageLimitsApiTests(DynaliteFixture dynalite) : IClassFixtur
         Assert.Equal(2, (await alice.GetFromJsonAsync<ConversationListDto>("/api/conversations", ApiTestApp.Json, Ct))!.Items.Count);
     }
 
+    [Fact]
+    public async Task ARefusal_IsCountedInTheLimitRejectionsMetric_ByLimitName()
+    {
+        var rejections = new System.Collections.Concurrent.ConcurrentBag<string?>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == ChatBot.Api.Telemetry.TelemetryNames.Source && instrument.Name == ChatBot.Api.Telemetry.TelemetryNames.LimitRejections)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+            rejections.Add(tags.ToArray().FirstOrDefault(t => t.Key == ChatBot.Api.Telemetry.TelemetryNames.LimitTag).Value as string));
+        listener.Start();
+        using var app = CreateApp("Sqlite", new ScriptedChatClient("ok"), ("Usage:Limits:ConversationsPerDay", "0"));
+
+        await AssertLimitAsync(await app.ClientFor("alice").PostAsJsonAsync("/api/conversations", new { }, Ct), "conversationsPerDay");
+
+        Assert.Contains("conversationsPerDay", rejections);
+    }
+
     [Theory]
     [InlineData("Sqlite")]
     [InlineData("DynamoDb")]

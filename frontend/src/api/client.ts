@@ -6,8 +6,10 @@ import type {
   Conversation,
   ConversationPage,
   ConversationSummary,
+  ExportFormat,
   Message,
   ProblemDetails,
+  SearchPage,
   TurnEvent,
 } from './types';
 
@@ -159,6 +161,30 @@ export class ApiClient {
     if (!finished) {
       throw new ApiError(0, 'The connection closed before the answer finished.', 'The answer may be incomplete. Retry to get a full answer.');
     }
+  }
+
+  // ---- Search, export and delete-all ----
+
+  /** The caller's conversations whose title or one message holds every word of `q`, newest first. */
+  searchConversations(q: string, cursor?: string | null, limit = 30): Promise<SearchPage> {
+    const query = new URLSearchParams({ q, limit: String(limit) });
+    if (cursor) {
+      query.set('cursor', cursor);
+    }
+    return this._json<SearchPage>('GET', `/conversations/search?${query}`);
+  }
+
+  /** One conversation as a file, or (no id) every conversation as one JSON archive, which the server streams. */
+  async exportConversations(id: string | null, format: ExportFormat = 'json'): Promise<{ blob: Blob; fileName: string }> {
+    const path = id ? `/conversations/${encodeURIComponent(id)}/export?format=${format}` : '/conversations/export';
+    const response = await this._request('GET', path, undefined, undefined, '*/*');
+    const named = /filename="?([^";]+)"?/.exec(response.headers.get('Content-Disposition') ?? '');
+    return { blob: await response.blob(), fileName: named?.[1] ?? 'chatbot-export' };
+  }
+
+  /** Deletes every conversation of the caller; safe to repeat. */
+  deleteAllConversations(): Promise<{ deleted: number }> {
+    return this._json<{ deleted: number }>('DELETE', '/conversations');
   }
 
   private async _json<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -54,6 +54,20 @@ export type TurnEvent =
   | { type: 'done'; message: Message; conversation?: ConversationSummary }
   | { type: 'error'; problem: ProblemDetails };
 
+// Search, export and delete-all.
+
+/** A conversation that matched a search: `snippet.text` around the first match, `highlights` the matched parts (UTF-16 offsets). */
+export interface SearchResult extends ConversationSummary {
+  snippet: { field: 'title' | 'message'; messageId: string | null; text: string; highlights: { start: number; length: number }[] };
+}
+
+export interface SearchPage {
+  items: SearchResult[];
+  nextCursor: string | null;
+}
+
+export type ExportFormat = 'markdown' | 'json';
+
 /** A user's limits (GET /api/me/usage, and the admin routes). */
 export interface UserLimits {
   answersAtOnce: number;

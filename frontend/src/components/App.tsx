@@ -39,6 +39,7 @@ export function App({ store, auth }: AppProps) {
   const state = useChatState(store);
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [pendingDelete, setPendingDelete] = useState<ConversationSummary | null>(null);
+  const [confirmDeleteAll, setConfirmDeleteAll] = useState(false);
   const [user, setUser] = useState(auth.userName);
   const [page, setPage] = useState(pageFromHash(location.hash));
 
@@ -127,6 +128,10 @@ export function App({ store, auth }: AppProps) {
         onDelete={setPendingDelete}
         streamingIds={streamingIds}
         footer={footer}
+        onSearch={(query) => void store.search(query)}
+        onSearchMore={() => void store.searchMore()}
+        onExportAll={() => void store.download(null, 'json')}
+        onDeleteAll={() => setConfirmDeleteAll(true)}
       />
       <div class="backdrop" aria-hidden="true" onClick={() => setSidebarOpen(false)} />
       {page === 'account' ? (
@@ -155,6 +160,21 @@ export function App({ store, auth }: AppProps) {
           “{displayTitle(pendingDelete?.title)}” and all its messages will be deleted. This can't be undone.
         </p>
       </ConfirmDialog>
+      {confirmDeleteAll ? (
+        <ConfirmDialog
+          open
+          title="Delete all conversations?"
+          confirmLabel="Delete all"
+          onCancel={() => setConfirmDeleteAll(false)}
+          onConfirm={() => {
+            setConfirmDeleteAll(false);
+            void store.deleteAll();
+            document.querySelector<HTMLElement>('[data-testid="new-chat"]')?.focus();
+          }}
+        >
+          <p>Every conversation and all their messages will be deleted. This can't be undone. Download them first to keep a copy.</p>
+        </ConfirmDialog>
+      ) : null}
     </div>
   );
 }

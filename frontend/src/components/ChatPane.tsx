@@ -2,7 +2,7 @@ import type { ChatState, ChatStore } from '../state/chat-store';
 import { draftKey } from '../state/drafts';
 import { displayTitle } from '../state/titles';
 import { Composer } from './Composer';
-import { AlertIcon, MenuIcon, PlusIcon } from './Icons';
+import { AlertIcon, MenuIcon, PlusIcon, DownloadIcon } from './Icons';
 import { MessageList } from './MessageList';
 import { BudgetNotice } from './Usage';
 
@@ -44,6 +44,17 @@ export function ChatPane({ store, state, sidebarOpen, onOpenSidebar, onNewChat }
         <h1 class="chat-title" data-testid="conversation-title">
           {title}
         </h1>
+        {!isNew && state.current === 'ready' ? (
+          <span class="export-actions" data-testid="export-conversation">
+            <DownloadIcon size={16} />
+            <button type="button" class="link-button" onClick={() => void store.download(state.currentId, 'markdown')}>
+              Markdown
+            </button>
+            <button type="button" class="link-button" onClick={() => void store.download(state.currentId, 'json')}>
+              JSON
+            </button>
+          </span>
+        ) : null}
         <button type="button" class="icon-button header-new-chat" aria-label="New chat" onClick={onNewChat}>
           <PlusIcon />
         </button>

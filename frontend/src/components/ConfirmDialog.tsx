@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useId, useRef } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
 
 interface ConfirmDialogProps {
@@ -13,6 +13,8 @@ interface ConfirmDialogProps {
 /** A modal confirmation on the native <dialog>: focus is trapped, Escape cancels, and focus returns afterwards. */
 export function ConfirmDialog({ open, title, children, confirmLabel, onConfirm, onCancel }: ConfirmDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
+  // Unique per dialog: a page may hold more than one, and each is named by its own title.
+  const titleId = useId();
 
   useEffect(() => {
     const dialog = ref.current;
@@ -38,7 +40,7 @@ export function ConfirmDialog({ open, title, children, confirmLabel, onConfirm, 
     <dialog
       ref={ref}
       class="confirm-dialog"
-      aria-labelledby="confirm-title"
+      aria-labelledby={titleId}
       data-testid="confirm-dialog"
       onCancel={(e) => {
         e.preventDefault();
@@ -52,7 +54,7 @@ export function ConfirmDialog({ open, title, children, confirmLabel, onConfirm, 
       }}
     >
       <div class="dialog-content">
-        <h2 id="confirm-title">{title}</h2>
+        <h2 id={titleId}>{title}</h2>
         <div class="dialog-body">{children}</div>
         <div class="dialog-actions">
           <button type="button" class="button secondary" data-testid="confirm-cancel" onClick={onCancel}>

@@ -38,3 +38,4 @@ export const StopIcon = (p: IconProps) => (
 );
 export const ArrowDownIcon = (p: IconProps) => <Svg {...p}><path d="M12 5v14M19 12l-7 7-7-7" /></Svg>;
 export const AlertIcon = (p: IconProps) => <Svg {...p}><circle cx="12" cy="12" r="10" /><path d="M12 8v4M12 16h.01" /></Svg>;
+export const DownloadIcon = (p: IconProps) => <Svg {...p}><path d="M12 4v12M6 11l6 6 6-6M5 20h14" /></Svg>;

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
-import type { ConversationSummary } from '../api/types';
-import type { ChatState } from '../state/chat-store';
+import type { ConversationSummary, SearchResult } from '../api/types';
+import type { ChatState, SearchState } from '../state/chat-store';
 import { displayTitle } from '../state/titles';
 import { CloseIcon, PencilIcon, PlusIcon, TrashIcon } from './Icons';
 
@@ -16,9 +16,15 @@ interface SidebarProps {
   onDelete: (conversation: ConversationSummary) => void;
   streamingIds: Set<string>;
   footer: ComponentChildren;
+  /** Search, download and delete-all (see SearchBox and MyData below). */
+  onSearch: (query: string) => void;
+  onSearchMore: () => void;
+  onExportAll: () => void;
+  onDeleteAll: () => void;
 }
 
-export function Sidebar({ state, open, onClose, onNewChat, onRetry, onLoadMore, onRename, onDelete, streamingIds, footer }: SidebarProps) {
+export function Sidebar(props: SidebarProps) {
+  const { state, open, onClose, onNewChat, onRetry, onLoadMore, onRename, onDelete, streamingIds, footer } = props;
   const empty = state.list === 'ready' && state.conversations.length === 0;
   return (
     <aside id="sidebar" class="sidebar" data-open={open ? 'true' : 'false'} aria-label="Conversations">
@@ -36,7 +42,10 @@ export function Sidebar({ state, open, onClose, onNewChat, onRetry, onLoadMore, 
         New chat
       </button>
 
-      <nav class="conversation-nav" aria-label="Conversation history">
+      <SearchBox onSearch={props.onSearch} />
+      {state.search ? <SearchResults search={state.search} currentId={state.currentId} onMore={props.onSearchMore} /> : null}
+
+      <nav class="conversation-nav" aria-label="Conversation history" hidden={state.search !== null}>
         <ul class="conversation-list" data-testid="conversation-list">
           {state.conversations.map((conversation) => (
             <ConversationItem
@@ -66,7 +75,10 @@ export function Sidebar({ state, open, onClose, onNewChat, onRetry, onLoadMore, 
         ) : null}
       </nav>
 
-      <div class="sidebar-footer">{footer}</div>
+      <div class="sidebar-footer">
+        <MyData onExportAll={props.onExportAll} onDeleteAll={props.onDeleteAll} />
+        {footer}
+      </div>
     </aside>
   );
 }
@@ -181,5 +193,98 @@ function ConversationItem({ conversation, active, streaming, onRename, onDelete 
         </div>
       ) : null}
     </li>
+  );
+}
+
+// ---- Search, download and delete-all ----
+
+/** Searches as the user types, a moment after the last key. */
+function SearchBox({ onSearch }: { onSearch: (query: string) => void }) {
+  const timer = useRef<ReturnType<typeof setTimeout>>();
+  useEffect(() => () => clearTimeout(timer.current), []);
+  return (
+    <div class="search-box" role="search">
+      <label class="visually-hidden" for="conversation-search">
+        Search conversations
+      </label>
+      <input
+        id="conversation-search"
+        type="search"
+        class="search-input"
+        data-testid="search-input"
+        placeholder="Search conversations"
+        maxLength={200}
+        autocomplete="off"
+        onInput={(e) => {
+          const query = e.currentTarget.value;
+          clearTimeout(timer.current);
+          timer.current = setTimeout(() => onSearch(query), query.trim() ? 250 : 0);
+        }}
+      />
+    </div>
+  );
+}
+
+function SearchResults({ search, currentId, onMore }: { search: SearchState; currentId: string | null; onMore: () => void }) {
+  return (
+    <nav class="conversation-nav" aria-label="Search results" data-testid="search-results">
+      <ul class="conversation-list">
+        {search.results.map((result) => (
+          <li key={result.id} class={`conversation-item search-result${result.id === currentId ? ' active' : ''}`} data-testid="search-result">
+            <a class="conversation-link" href={`#/c/${encodeURIComponent(result.id)}`} aria-current={result.id === currentId ? 'page' : undefined}>
+              <span class="conversation-title">{displayTitle(result.title)}</span>
+              {result.snippet.field === 'message' ? (
+                <span class="snippet" data-testid="search-snippet">
+                  <Highlighted result={result} />
+                </span>
+              ) : null}
+            </a>
+          </li>
+        ))}
+      </ul>
+      <p class="muted list-note" role="status">
+        {search.status === 'loading'
+          ? 'Searching…'
+          : search.status === 'error'
+            ? `Couldn't search. ${search.error}`
+            : search.results.length === 0 && !search.nextCursor
+              ? 'No conversations match.'
+              : ''}
+      </p>
+      {search.nextCursor && (search.status === 'ready' || search.status === 'loading-more') ? (
+        <button type="button" class="load-more" data-testid="search-more" disabled={search.status === 'loading-more'} onClick={onMore}>
+          {search.status === 'loading-more' ? 'Searching…' : 'Search older conversations'}
+        </button>
+      ) : null}
+    </nav>
+  );
+}
+
+/** The snippet with the server's matches marked; the server finds them, so accents and case match as the search did. */
+function Highlighted({ result }: { result: SearchResult }) {
+  const { text, highlights } = result.snippet;
+  const parts: (string | preact.JSX.Element)[] = [];
+  let at = 0;
+  for (const { start, length } of highlights) {
+    if (start < at) {
+      continue;
+    }
+    parts.push(text.slice(at, start), <mark key={start}>{text.slice(start, start + length)}</mark>);
+    at = start + length;
+  }
+  parts.push(text.slice(at));
+  return <>{parts}</>;
+}
+
+function MyData({ onExportAll, onDeleteAll }: { onExportAll: () => void; onDeleteAll: () => void }) {
+  return (
+    <div class="my-data">
+      <button type="button" class="link-button" data-testid="export-all" onClick={onExportAll}>
+        Download all
+      </button>
+      <button type="button" class="link-button danger" data-testid="delete-all" onClick={onDeleteAll}>
+        Delete all
+      </button>
+    </div>
   );
 }

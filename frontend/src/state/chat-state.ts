@@ -1,5 +1,5 @@
 import { ApiError, type ApiClient } from '../api/client';
-import type { ConversationSummary, Message, MessageStatus } from '../api/types';
+import type { ConversationSummary, Message, MessageStatus, SearchResult } from '../api/types';
 import type { StateCell } from './frames';
 
 /** `pending`: sent, not yet confirmed stored. `streaming`: the answer is arriving. */
@@ -50,6 +50,16 @@ export interface ChatState {
   restoredDraft: { key: string; text: string; seq: number } | null;
   /** Read out by the polite status region: answer started, finished, stopped. */
   announcement: string;
+  /** A search over the conversations, shown in place of the list while it has a query. */
+  search: SearchState | null;
+}
+
+export interface SearchState {
+  query: string;
+  results: SearchResult[];
+  nextCursor: string | null;
+  status: 'loading' | 'ready' | 'error' | 'loading-more';
+  error: string | null;
 }
 
 export interface ChatStoreOptions {
@@ -78,6 +88,7 @@ export const initialState: ChatState = {
   notice: null,
   restoredDraft: null,
   announcement: '',
+  search: null,
 };
 
 /** What each part of the store shares: the state, the options, and the one answer to a 401. */

@@ -6,8 +6,10 @@ import { saveDraft } from './drafts';
 import { StateCell } from './frames';
 import { OpenConversation } from './open-conversation';
 import { TurnRunner } from './turn-runner';
+import { UserData } from './user-data';
+import type { ExportFormat } from '../api/types';
 
-export type { ChatState, ChatStoreOptions, Turn, TurnError, UiMessage, UiStatus } from './chat-state';
+export type { ChatState, ChatStoreOptions, SearchState, Turn, TurnError, UiMessage, UiStatus } from './chat-state';
 
 /**
  * The chat's state and use cases, kept out of the components so they can be tested without a DOM. Components subscribe
@@ -21,12 +23,14 @@ export class ChatStore {
   private readonly _list: ConversationList;
   private readonly _open: OpenConversation;
   private readonly _turns: TurnRunner;
+  private readonly _userData: UserData;
 
   constructor(private readonly _options: ChatStoreOptions) {
     this._ctx = new StoreContext(this._cell, _options);
     this._list = new ConversationList(this._ctx);
     this._open = new OpenConversation(this._ctx);
     this._turns = new TurnRunner(this._ctx, this._list, this._open);
+    this._userData = new UserData(this._ctx, this._list, this._open, this._turns);
   }
 
   get state(): ChatState {
@@ -161,11 +165,30 @@ export class ChatStore {
     return true;
   }
 
+  // ---- Search, download and delete-all ----
+
+  search(query: string): Promise<void> {
+    return this._userData.search(query);
+  }
+
+  searchMore(): Promise<void> {
+    return this._userData.searchMore();
+  }
+
+  download(id: string | null, format: ExportFormat): Promise<void> {
+    return this._userData.download(id, format);
+  }
+
+  deleteAll(): Promise<boolean> {
+    return this._userData.deleteAll();
+  }
+
   /** Forgets everything (the local development user changed) and starts over. */
   reset(): void {
     this._turns.stopAll();
     this._open.invalidate();
     this._list.invalidate();
+    this._userData.invalidate();
     this._cell.replace({ ...initialState });
     this._options.navigate('#/');
     void this.loadConversations();

@@ -87,3 +87,6 @@ public sealed record HighlightView(int Start, int Length);
 public sealed record SearchResultList(IReadOnlyList<SearchResult> Items, string? NextCursor);
 
 public sealed record DeleteAllResult(int Deleted);
+
+/// <summary>The health answer; a named type, so the request delegate generator can write it.</summary>
+public sealed record HealthStatus(string Status);

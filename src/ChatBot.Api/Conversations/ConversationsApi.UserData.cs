@@ -17,7 +17,7 @@ public static partial class ConversationsApi
 {
     private static void MapUserDataApi(RouteGroupBuilder conversations)
     {
-        conversations.MapGetAndHead("/search", SearchConversations);
+        conversations.MapMethods("/search", HttpExtensions.GetAndHead, SearchConversations);
         conversations.MapGet("/export", ExportAllConversations);
         conversations.MapGet("/{id}/export", ExportConversation);
         conversations.MapDelete("/", DeleteAllConversations);

@@ -11,12 +11,12 @@ public static partial class ConversationsApi
 {
     public static IEndpointRouteBuilder MapConversationsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGetAndHead("/api/health", () => TypedResults.Ok(new { status = "ok" })).AllowAnonymous();
+        app.MapMethods("/api/health", HttpExtensions.GetAndHead, () => TypedResults.Ok(new HealthStatus("ok"))).AllowAnonymous();
 
         var conversations = app.MapGroup("/api/conversations").RequireAuthorization();
-        conversations.MapGetAndHead("/", ListConversations);
+        conversations.MapMethods("/", HttpExtensions.GetAndHead, ListConversations);
         conversations.MapPost("/", CreateConversation);
-        conversations.MapGetAndHead("/{id}", GetConversation);
+        conversations.MapMethods("/{id}", HttpExtensions.GetAndHead, GetConversation);
         conversations.MapPatch("/{id}", RenameConversation);
         conversations.MapDelete("/{id}", DeleteConversation);
         conversations.MapPost("/{id}/messages", SendMessage);

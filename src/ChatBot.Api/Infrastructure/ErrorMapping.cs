@@ -81,7 +81,7 @@ public static partial class ErrorMapping
     private static ProblemDetails LimitReached(UsageLimitException exception)
     {
         var problem = Problem(StatusCodes.Status429TooManyRequests, "You have reached a usage limit.", exception.Message, exception.RetryAfter);
-        problem.Extensions["limit"] = System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(exception.Limit.ToString());
+        problem.Extensions["limit"] = exception.LimitName;
         problem.Extensions["limitValue"] = exception.Value;
         problem.Extensions["resetsAt"] = exception.ResetsAt;
         return problem;

@@ -45,9 +45,13 @@ public static class HttpExtensions
         return builder;
     }
 
-    /// <summary>HEAD is answered wherever GET is (the server sends the headers without the body).</summary>
-    public static RouteHandlerBuilder MapGetAndHead(this IEndpointRouteBuilder endpoints, string pattern, Delegate handler) =>
-        endpoints.MapMethods(pattern, [HttpMethods.Get, HttpMethods.Head], handler);
+    /// <summary>
+    /// HEAD is answered wherever GET is (the server sends the headers without the body): map reads with
+    /// <c>MapMethods(pattern, GetAndHead, handler)</c>. The handler is written at the call site, not passed through a helper,
+    /// because only there can the request delegate generator see it; a handler it cannot see is compiled from expression
+    /// trees by the first request, which on Lambda is cold-start time.
+    /// </summary>
+    public static readonly string[] GetAndHead = [HttpMethods.Get, HttpMethods.Head];
 
     /// <summary>
     /// The web host puts host filtering first in the pipeline, where its 400 has no body. Program.cs places it after

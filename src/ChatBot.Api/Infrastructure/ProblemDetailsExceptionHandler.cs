@@ -11,7 +11,7 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
         var problem = ErrorMapping.ToProblem(exception, httpContext);
         if (exception is Core.Usage.UsageLimitException limit)
         {
-            Telemetry.ChatBotTelemetry.LimitRejections.Add(1, new KeyValuePair<string, object?>(Telemetry.TelemetryNames.LimitTag, limit.Limit.ToString()));
+            Telemetry.ChatBotTelemetry.LimitRejections.Add(1, new KeyValuePair<string, object?>(Telemetry.TelemetryNames.LimitTag, limit.LimitName));
         }
 
         httpContext.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;

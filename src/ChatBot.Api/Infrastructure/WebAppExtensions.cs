@@ -61,7 +61,7 @@ public static class WebAppExtensions
         });
         // The composer shows the size left and stops at the same limit the API enforces.
         config["maxMessageBytes"] = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChatBot.Core.ChatServiceOptions>>().Value.MaxMessageBytes;
-        app.MapGetAndHead("/config.json", () => TypedResults.Json(config));
+        app.MapMethods("/config.json", HttpExtensions.GetAndHead, () => TypedResults.Json(config));
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
         // Client-side routes get the app; unknown /api routes keep their 404 (see ConversationsApi).

@@ -14,11 +14,11 @@ public static class UsageApi
 
     public static IEndpointRouteBuilder MapUsageApi(this IEndpointRouteBuilder app)
     {
-        app.MapGetAndHead("/api/me/usage", GetMyUsage).RequireAuthorization();
+        app.MapMethods("/api/me/usage", HttpExtensions.GetAndHead, GetMyUsage).RequireAuthorization();
 
         var admin = app.MapGroup("/api/admin").RequireAuthorization().AddEndpointFilter(Admins.OnlyAdmins);
-        admin.MapGetAndHead("/usage", GetUsage);
-        admin.MapGetAndHead("/users/{userId}/limits", GetLimits);
+        admin.MapMethods("/usage", HttpExtensions.GetAndHead, GetUsage);
+        admin.MapMethods("/users/{userId}/limits", HttpExtensions.GetAndHead, GetLimits);
         admin.MapPut("/users/{userId}/limits", SetLimits);
         admin.MapDelete("/users/{userId}/limits", RemoveLimits);
         return app;
@@ -128,10 +128,10 @@ public static class UsageApi
 
         var wrong = new (string Name, long? Value, long Max)[]
         {
-            ("answersAtOnce", request.AnswersAtOnce, 1000),
-            ("messagesPerMinute", request.MessagesPerMinute, 100_000),
-            ("conversationsPerDay", request.ConversationsPerDay, 1_000_000),
-            ("tokensPerDay", request.TokensPerDay, 1_000_000_000_000),
+            ("answersAtOnce", request.AnswersAtOnce, UserLimits.MaxAnswersAtOnce),
+            ("messagesPerMinute", request.MessagesPerMinute, UserLimits.MaxMessagesPerMinute),
+            ("conversationsPerDay", request.ConversationsPerDay, UserLimits.MaxConversationsPerDay),
+            ("tokensPerDay", request.TokensPerDay, UserLimits.MaxTokensPerDay),
         }.Where(l => l.Value is < 0 || l.Value > l.Max).Select(l => $"{l.Name} must be between 0 and {l.Max}").ToList();
         return wrong.Count == 0 ? null : Bad("The limits are not valid.", string.Join("; ", wrong) + ". Leave a value out (or null) to keep the default.");
     }

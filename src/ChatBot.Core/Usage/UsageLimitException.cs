@@ -6,6 +6,9 @@ public sealed class UsageLimitException(UsageLimit limit, long value, DateTimeOf
 {
     public UsageLimit Limit { get; } = limit;
 
+    /// <summary>The limit as the API, the web app and the metrics name it (<c>messagesPerMinute</c>).</summary>
+    public string LimitName => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(Limit.ToString());
+
     /// <summary>The limit's value for this user.</summary>
     public long Value { get; } = value;
 

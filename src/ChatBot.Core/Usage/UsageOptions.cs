@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace ChatBot.Core.Usage;
 
@@ -8,7 +8,6 @@ public sealed class UsageOptions
     public const string SectionName = "Usage";
 
     /// <summary>Everyone's limits, unless an admin has stored other ones for a user.</summary>
-    [Required]
     public UserLimits Limits { get; set; } = new();
 
     /// <summary>
@@ -16,7 +15,6 @@ public sealed class UsageOptions
     /// in flight first. Match it to the model backend's own concurrency (Llm:MaxConcurrentRequests locally), so the model
     /// never queues on its own, first come first served.
     /// </summary>
-    [Range(1, 1024, ErrorMessage = "Usage:ModelSlots must be between 1 and 1024.")]
     public int ModelSlots { get; set; } = 2;
 
     /// <summary>
@@ -32,23 +30,25 @@ public sealed class UsageOptions
 /// <summary>One user's limits. Zero refuses everything of that kind (a way to pause a user).</summary>
 public sealed record UserLimits
 {
+    // The largest values accepted, in configuration and from an admin (the same checks, UsageOptionsValidator and the admin API).
+    public const int MaxAnswersAtOnce = 1000;
+    public const int MaxMessagesPerMinute = 100_000;
+    public const int MaxConversationsPerDay = 1_000_000;
+    public const long MaxTokensPerDay = 1_000_000_000_000;
+
     /// <summary>Answers one user may have being written at the same time, across every instance.</summary>
-    [Range(0, 1000)]
     public int AnswersAtOnce { get; set; } = 2;
 
     /// <summary>Messages (turns, including regenerations) one user may send per clock minute (UTC).</summary>
-    [Range(0, 100_000)]
     public int MessagesPerMinute { get; set; } = 10;
 
     /// <summary>Conversations one user may create per day (UTC).</summary>
-    [Range(0, 1_000_000)]
     public int ConversationsPerDay { get; set; } = 100;
 
     /// <summary>
     /// Model tokens (input and output) one user may use per day (UTC), as the provider reports them; when it reports none,
     /// as the app counts them (about four characters a token). A turn that starts under the budget is answered in full.
     /// </summary>
-    [Range(0, long.MaxValue)]
     public long TokensPerDay { get; set; } = 300_000;
 
     /// <summary>These limits with each value the override sets replaced.</summary>
@@ -70,9 +70,31 @@ public sealed record UserLimitsOverride(int? AnswersAtOnce, int? MessagesPerMinu
 /// <summary>US dollars per million tokens.</summary>
 public sealed class ModelPrice
 {
-    [Range(0, 1_000_000)]
     public decimal InputPerMillionTokens { get; set; }
 
-    [Range(0, 1_000_000)]
     public decimal OutputPerMillionTokens { get; set; }
+}
+
+/// <summary>Names each bad <c>Usage</c> setting; the limits' ranges are the ones the admin API applies to one user.</summary>
+internal sealed class UsageOptionsValidator : IValidateOptions<UsageOptions>
+{
+    public ValidateOptionsResult Validate(string? name, UsageOptions options)
+    {
+        var failures = new List<string>();
+        var limits = options.Limits;
+        failures.CheckRange("Usage:Limits:AnswersAtOnce", limits.AnswersAtOnce, 0, UserLimits.MaxAnswersAtOnce);
+        failures.CheckRange("Usage:Limits:MessagesPerMinute", limits.MessagesPerMinute, 0, UserLimits.MaxMessagesPerMinute);
+        failures.CheckRange("Usage:Limits:ConversationsPerDay", limits.ConversationsPerDay, 0, UserLimits.MaxConversationsPerDay);
+        failures.CheckRange("Usage:Limits:TokensPerDay", limits.TokensPerDay, 0, UserLimits.MaxTokensPerDay);
+        failures.CheckRange("Usage:ModelSlots", options.ModelSlots, 1, 1024);
+        foreach (var (model, price) in options.Prices)
+        {
+            if (price.InputPerMillionTokens is < 0 or > 1_000_000 || price.OutputPerMillionTokens is < 0 or > 1_000_000)
+            {
+                failures.Add($"Usage:Prices:{model} must have InputPerMillionTokens and OutputPerMillionTokens between 0 and 1000000 (US dollars).");
+            }
+        }
+
+        return failures.ToResult();
+    }
 }

@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -19,33 +18,5 @@ public static class UsageServiceCollectionExtensions
         builder.Services.AddSingleton<UsageLimiter>();
         builder.Services.AddSingleton(provider => new FairGate(provider.GetRequiredService<IOptions<UsageOptions>>().Value.ModelSlots));
         return builder;
-    }
-
-    /// <summary>Checks the nested limits and prices too (data annotations alone stop at the top level), naming each setting.</summary>
-    private sealed class UsageOptionsValidator : IValidateOptions<UsageOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, UsageOptions options)
-        {
-            var failures = new List<string>();
-            Check(options, UsageOptions.SectionName, failures);
-            Check(options.Limits, $"{UsageOptions.SectionName}:Limits", failures);
-            foreach (var (model, price) in options.Prices)
-            {
-                Check(price, $"{UsageOptions.SectionName}:Prices:{model}", failures);
-            }
-
-            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-        }
-
-        private static void Check(object value, string section, List<string> failures)
-        {
-            var results = new List<ValidationResult>();
-            if (!Validator.TryValidateObject(value, new ValidationContext(value), results, validateAllProperties: true))
-            {
-                failures.AddRange(results.Select(r => r.MemberNames.Any()
-                    ? $"{section}:{string.Join(", ", r.MemberNames)} is out of range: {r.ErrorMessage}"
-                    : $"{section}: {r.ErrorMessage}"));
-            }
-        }
     }
 }
