@@ -12,10 +12,10 @@ public sealed class ConversationTableProps
 
 /// <summary>
 /// The single conversation table: PK/SK strings, a local index LSI1 on LSI1SK and a global index GSI1 on GSI1PK/GSI1SK.
-/// Which items live under which keys is written once, where the store builds them (DynamoDbKeys in
-/// src/ChatBot.Storage.DynamoDb, and docs/storage.md). Every partition key starts with the user id, so IAM
-/// <c>dynamodb:LeadingKeys</c> can confine a principal to its own items. TableSchemaTests proves this table has the keys
-/// and indexes the store's own definition (DynamoDbTable.Definition) has.
+/// Which items live under which keys (conversations, messages, each user's usage and limits) is written once, where the
+/// store builds them (DynamoDbKeys in src/ChatBot.Storage.DynamoDb, and docs/storage.md). Every partition key of the
+/// table starts with the user id, so IAM <c>dynamodb:LeadingKeys</c> can confine a principal to its own items.
+/// TableSchemaTests proves this table has the keys and indexes the store's own definition (DynamoDbTable.Definition) has.
 /// </summary>
 public sealed class ConversationTable : Construct
 {

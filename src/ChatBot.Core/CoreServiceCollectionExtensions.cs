@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace ChatBot.Core;
 
@@ -15,11 +14,17 @@ public static class CoreServiceCollectionExtensions
             .ValidateWith<ChatServiceOptions, ChatServiceOptionsValidator>();
         builder.Services.AddOptions<ContextCacheOptions>()
             .Bind(builder.Configuration.GetSection(ContextCacheOptions.SectionName))
-            // The cache keeps what a prompt uses, so a hit and a miss give the model the same history.
-            .PostConfigure<IOptions<ChatServiceOptions>>((cache, chat) => cache.MaxMessages = Math.Max(1, chat.Value.HistoryMessages))
+            // The cache keeps what a prompt uses, so a hit and a miss give the model the same history. Read from the
+            // configuration, not IOptions<ChatServiceOptions>, so a bad Chat setting is reported once, by its own validator.
+            .PostConfigure(cache => cache.MaxMessages = Math.Max(1, HistoryMessages(builder.Configuration)))
             .ValidateWith<ContextCacheOptions, ContextCacheOptionsValidator>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ChatService>();
         return builder;
     }
+
+    private static int HistoryMessages(Microsoft.Extensions.Configuration.IConfiguration configuration) =>
+        int.TryParse(configuration[$"{ChatServiceOptions.SectionName}:{nameof(ChatServiceOptions.HistoryMessages)}"], out var value)
+            ? value
+            : new ChatServiceOptions().HistoryMessages;
 }

@@ -148,8 +148,8 @@ public sealed class StartupGuardTests
         Assert.Equal(1, exitCode);
         Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
         Assert.Equal(2, readable.Count);
-        Assert.Contains("Chat:MaxMessageBytes must be between 1 and 1048576.", readable[0], StringComparison.Ordinal);
-        Assert.Contains("Cache:MaxConversations must be between 1 and 10000000.", readable[1], StringComparison.Ordinal);
+        Assert.Contains(readable, line => line.Contains("Chat:MaxMessageBytes must be between 1 and 1048576.", StringComparison.Ordinal));
+        Assert.Contains(readable, line => line.Contains("Cache:MaxConversations must be between 1 and 10000000.", StringComparison.Ordinal));
     }
 
     [Fact]
