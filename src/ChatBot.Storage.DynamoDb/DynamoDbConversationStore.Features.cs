@@ -70,32 +70,30 @@ public sealed partial class DynamoDbConversationStore
         // An answer's sort key is made from its question's id, not its own: find it among the conversation's answers.
         var pk = ConversationPk(userId, conversationId);
         string? sortKey = null;
-        Dictionary<string, AttributeValue>? startKey = null;
-        do
+        var answers = QueryPagesAsync(
+            new QueryRequest
+            {
+                TableName = _table,
+                ConsistentRead = true,
+                KeyConditionExpression = "PK = :pk AND begins_with(SK, :answers)",
+                FilterExpression = "Id = :id",
+                ExpressionAttributeValues = new()
+                {
+                    [":pk"] = new AttributeValue { S = pk },
+                    [":answers"] = new AttributeValue { S = AnswerSk("") },
+                    [":id"] = new AttributeValue { S = messageId },
+                },
+                ProjectionExpression = "SK",
+            },
+            cancellationToken);
+        await foreach (var response in answers)
         {
-            var response = await CallAsync(
-                ct => _client.QueryAsync(
-                    new QueryRequest
-                    {
-                        TableName = _table,
-                        ConsistentRead = true,
-                        KeyConditionExpression = "PK = :pk AND begins_with(SK, :answers)",
-                        FilterExpression = "Id = :id",
-                        ExpressionAttributeValues = new()
-                        {
-                            [":pk"] = new AttributeValue { S = pk },
-                            [":answers"] = new AttributeValue { S = AnswerSk("") },
-                            [":id"] = new AttributeValue { S = messageId },
-                        },
-                        ProjectionExpression = "SK",
-                        ExclusiveStartKey = startKey,
-                    },
-                    ct),
-                cancellationToken);
-            sortKey = response.Items is [var found, ..] ? found[Sk].S : null;
-            startKey = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
+            if (response.Items is [var found, ..])
+            {
+                sortKey = found[Sk].S;
+                break;
+            }
         }
-        while (sortKey is null && startKey is not null);
 
         if (sortKey is null)
         {

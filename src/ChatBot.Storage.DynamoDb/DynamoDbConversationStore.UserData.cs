@@ -34,13 +34,12 @@ public sealed partial class DynamoDbConversationStore
         var hits = new List<SearchHit>(limit);
         var examined = 0;
         (DateTimeOffset UpdatedAt, string Id)? last = null;
-        var more = true;
-        while (more && hits.Count < limit && examined < SearchConversationsPerRequest)
+        var more = false;
+        var request = ActivityRequest(userId, SearchConversationsPerRequest, startKey);
+        await foreach (var response in QueryPagesAsync(request, cancellationToken))
         {
-            var response = await ActivityPageAsync(userId, SearchConversationsPerRequest - examined, startKey, cancellationToken);
             var activities = response.Items ?? [];
-            startKey = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
-            more = startKey is not null;
+            more = response.LastEvaluatedKey is { Count: > 0 };
             for (var i = 0; i < activities.Count; i++)
             {
                 examined++;
@@ -55,6 +54,13 @@ public sealed partial class DynamoDbConversationStore
                     }
                 }
             }
+
+            if (hits.Count == limit || examined >= SearchConversationsPerRequest)
+            {
+                break;
+            }
+
+            request.Limit = SearchConversationsPerRequest - examined;
         }
 
         var nextCursor = more && last is var (updatedAt, id) ? ConversationCursor.Encode(_cursorKey, userId, updatedAt, id) : null;
@@ -151,49 +157,18 @@ public sealed partial class DynamoDbConversationStore
     }
 
     /// <summary>
-    /// One page of the user's activity items on GSI1, newest first: the list and search. The consumed capacity it reports is
-    /// what the search read-cost figure in docs/benchmarks.md sums.
+    /// The user's activity items on GSI1, newest first, <paramref name="limit"/> at most per page: the list and search. The
+    /// consumed capacity it reports is what the search read-cost figure in docs/benchmarks.md sums.
     /// </summary>
-    private Task<QueryResponse> ActivityPageAsync(
-        string userId, int limit, Dictionary<string, AttributeValue>? startKey, CancellationToken cancellationToken) =>
-        CallAsync(
-            ct => _client.QueryAsync(
-                new QueryRequest
-                {
-                    TableName = _table,
-                    IndexName = Gsi1,
-                    KeyConditionExpression = "GSI1PK = :pk",
-                    ExpressionAttributeValues = new() { [":pk"] = new AttributeValue { S = UserGsi1Pk(userId) } },
-                    ScanIndexForward = false,
-                    Limit = limit,
-                    ExclusiveStartKey = startKey,
-                    ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
-                },
-                ct),
-            cancellationToken);
-
-    /// <summary>Every item a Query finds, following LastEvaluatedKey: a Query stops at 1 MB.</summary>
-    private async Task<List<Dictionary<string, AttributeValue>>> QueryAllAsync(QueryRequest request, CancellationToken cancellationToken)
+    private QueryRequest ActivityRequest(string userId, int limit, Dictionary<string, AttributeValue>? startKey) => new()
     {
-        var items = new List<Dictionary<string, AttributeValue>>();
-        await foreach (var page in QueryPagesAsync(request, cancellationToken))
-        {
-            items.AddRange(page.Items ?? []);
-        }
-
-        return items;
-    }
-
-    /// <summary>A Query page by page, following LastEvaluatedKey.</summary>
-    private async IAsyncEnumerable<QueryResponse> QueryPagesAsync(
-        QueryRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        do
-        {
-            var response = await CallAsync(ct => _client.QueryAsync(request, ct), cancellationToken);
-            yield return response;
-            request.ExclusiveStartKey = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
-        }
-        while (request.ExclusiveStartKey is not null);
-    }
+        TableName = _table,
+        IndexName = Gsi1,
+        KeyConditionExpression = "GSI1PK = :pk",
+        ExpressionAttributeValues = new() { [":pk"] = new AttributeValue { S = UserGsi1Pk(userId) } },
+        ScanIndexForward = false,
+        Limit = limit,
+        ExclusiveStartKey = startKey,
+        ReturnConsumedCapacity = Amazon.DynamoDBv2.ReturnConsumedCapacity.TOTAL,
+    };
 }

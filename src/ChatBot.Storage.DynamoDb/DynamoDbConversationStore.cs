@@ -85,13 +85,17 @@ public sealed partial class DynamoDbConversationStore : IConversationStore
 
         // One more than asked for tells whether another page exists, so the last page never comes with a dead-end cursor.
         var activities = new List<Dictionary<string, AttributeValue>>(limit + 1);
-        do
+        var request = ActivityRequest(userId, limit + 1, startKey);
+        await foreach (var response in QueryPagesAsync(request, cancellationToken))
         {
-            var response = await ActivityPageAsync(userId, limit + 1 - activities.Count, startKey, cancellationToken);
             activities.AddRange(response.Items ?? []);
-            startKey = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
+            if (activities.Count > limit)
+            {
+                break;
+            }
+
+            request.Limit = limit + 1 - activities.Count;
         }
-        while (activities.Count <= limit && startKey is not null);
 
         var page = activities.Take(limit).ToList();
         var conversations = await GetConversationItemsAsync(userId, page.Select(a => a[Pk].S).ToList(), cancellationToken);
@@ -128,28 +132,26 @@ public sealed partial class DynamoDbConversationStore : IConversationStore
         // newest messages. Limit counts those two items too. More requests only when the newest messages exceed 1 MB.
         var wanted = (int)Math.Min((long)maxMessages + 2, int.MaxValue);
         var items = new List<Dictionary<string, AttributeValue>>();
-        Dictionary<string, AttributeValue>? startKey = null;
-        do
+        var request = new QueryRequest
         {
-            var response = await CallAsync(
-                ct => _client.QueryAsync(
-                    new QueryRequest
-                    {
-                        TableName = _table,
-                        IndexName = Lsi1,
-                        ConsistentRead = true,
-                        KeyConditionExpression = "PK = :pk",
-                        ExpressionAttributeValues = new() { [":pk"] = new AttributeValue { S = ConversationPk(userId, conversationId) } },
-                        ScanIndexForward = false,
-                        Limit = wanted - items.Count,
-                        ExclusiveStartKey = startKey,
-                    },
-                    ct),
-                cancellationToken);
+            TableName = _table,
+            IndexName = Lsi1,
+            ConsistentRead = true,
+            KeyConditionExpression = "PK = :pk",
+            ExpressionAttributeValues = new() { [":pk"] = new AttributeValue { S = ConversationPk(userId, conversationId) } },
+            ScanIndexForward = false,
+            Limit = wanted,
+        };
+        await foreach (var response in QueryPagesAsync(request, cancellationToken))
+        {
             items.AddRange(response.Items ?? []);
-            startKey = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
+            if (items.Count >= wanted)
+            {
+                break;
+            }
+
+            request.Limit = wanted - items.Count;
         }
-        while (items.Count < wanted && startKey is not null);
 
         var conversation = items.Find(i => i[Sk].S == ConversationSk);
         if (conversation is null)
@@ -500,11 +502,40 @@ public sealed partial class DynamoDbConversationStore : IConversationStore
         await Task.Delay(Random.Shared.Next(ceiling / 2, ceiling + 1), cancellationToken);
     }
 
+    /// <summary>Every item a Query finds, following LastEvaluatedKey: a Query stops at 1 MB.</summary>
+    private async Task<List<Dictionary<string, AttributeValue>>> QueryAllAsync(QueryRequest request, CancellationToken cancellationToken)
+    {
+        var items = new List<Dictionary<string, AttributeValue>>();
+        await foreach (var page in QueryPagesAsync(request, cancellationToken))
+        {
+            items.AddRange(page.Items ?? []);
+        }
+
+        return items;
+    }
+
     /// <summary>
-    /// Runs one SDK call. The SDK has already retried throttling and transient errors (standard mode, see
-    /// <see cref="DynamoDbClientFactory"/>); what still fails is reported as <see cref="StoreUnavailableException"/> (a 503).
+    /// A Query page by page, following LastEvaluatedKey (a page ends at Limit or 1 MB); also used by
+    /// <see cref="DynamoDbUsageStore"/>. The same request goes out for every page, so a caller may lower its Limit between
+    /// pages, and stops reading by leaving the loop.
     /// </summary>
-    /// <summary>One request, its failures in the store's words; also used by <see cref="DynamoDbUsageStore"/>.</summary>
+    internal async IAsyncEnumerable<QueryResponse> QueryPagesAsync(
+        QueryRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        do
+        {
+            var response = await CallAsync(ct => _client.QueryAsync(request, ct), cancellationToken);
+            yield return response;
+            request.ExclusiveStartKey = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
+        }
+        while (request.ExclusiveStartKey is not null);
+    }
+
+    /// <summary>
+    /// Runs one SDK call, also for <see cref="DynamoDbUsageStore"/>. The SDK has already retried throttling and transient
+    /// errors (standard mode, see <see cref="DynamoDbClientFactory"/>); what still fails is reported as
+    /// <see cref="StoreUnavailableException"/> (a 503).
+    /// </summary>
     internal async Task<T> CallAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
         try

@@ -240,13 +240,10 @@ public sealed class DynamoDbUsageStore(IAmazonDynamoDB client, IOptions<DynamoDb
         var days = new List<DailyUsage>();
         foreach (var request in requests)
         {
-            do
+            await foreach (var response in database.QueryPagesAsync(request, cancellationToken))
             {
-                var response = await database.CallAsync(ct => client.QueryAsync(request, ct), cancellationToken);
-                days.AddRange(response.Items.Where(i => i[Sk].S.StartsWith("D#", StringComparison.Ordinal)).Select(ToDailyUsage));
-                request.ExclusiveStartKey = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+                days.AddRange((response.Items ?? []).Where(i => i[Sk].S.StartsWith("D#", StringComparison.Ordinal)).Select(ToDailyUsage));
             }
-            while (request.ExclusiveStartKey is not null);
         }
 
         return days.OrderBy(d => d.Day).ThenBy(d => d.UserId, StringComparer.Ordinal).ToList();
