@@ -87,6 +87,30 @@ public sealed class UserDataApiTests
     }
 
     [Fact]
+    public async Task ExportOne_AsMarkdown_ShowsEachAnswersModelAndFeedback()
+    {
+        using var app = new ApiTestApp(new ScriptedChatClient("Bring a jacket."));
+        var client = app.ClientFor(User);
+        var conversation = await client.CreateConversationAsync("Packing");
+        var rated = await ModelChoiceApiTests.ReadTurnAsync(await client.SendJsonAsync(conversation.Id, new { content = "What to pack for Oslo?" }));
+        await ModelChoiceApiTests.ReadTurnAsync(await client.SendJsonAsync(conversation.Id, new { content = "And for Bergen?" }));
+        var feedback = await client.PutAsJsonAsync(
+            $"/api/conversations/{conversation.Id}/messages/{rated.Assistant.Id}/feedback", new { rating = "down", comment = "Too short." });
+        feedback.EnsureSuccessStatusCode();
+
+        var text = await client.GetStringAsync($"/api/conversations/{conversation.Id}/export?format=markdown");
+
+        var model = rated.Assistant.Model;
+        Assert.False(string.IsNullOrEmpty(model));
+        Assert.Contains($" · {model}\n\nBring a jacket.\n\nFeedback: down — Too short.\n\n## You", text, StringComparison.Ordinal);
+        Assert.EndsWith($" · {model}\n\nBring a jacket.\n", text, StringComparison.Ordinal);
+        Assert.Equal(2, Occurrences(text, $" · {model}\n"));
+        Assert.Equal(1, Occurrences(text, "Feedback:"));
+    }
+
+    private static int Occurrences(string text, string value) => text.Split(value).Length - 1;
+
+    [Fact]
     public async Task ExportAll_StreamsEveryConversation_ReadingTheStoreAPageAndAConversationAtATime()
     {
         var calls = new ConcurrentQueue<string>();

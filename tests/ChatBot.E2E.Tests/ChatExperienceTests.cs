@@ -12,7 +12,7 @@ public sealed class ChatExperienceTests(E2EFixture fixture) : BrowserTest(fixtur
     [Fact]
     public async Task MarkdownAnswer_HighlightsCode_AndCopiesTheCodeAndTheMessage()
     {
-        App.Models.Set("coder", new ScriptedModel(Pieces(CodeAnswer)));
+        App.Models.Set("coder", new ScriptedChatClient(Pieces(CodeAnswer)) { PieceDelay = ScriptedModels.Pace });
         var page = await OpenAsync("coder");
         await page.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"]);
 
@@ -41,7 +41,7 @@ public sealed class ChatExperienceTests(E2EFixture fixture) : BrowserTest(fixtur
     public async Task Answer_StreamsPieceByPiece_InALiveRegion()
     {
         using var gate = new SemaphoreSlim(0);
-        App.Models.Set("streamer", new ScriptedModel("One", " two", " three", " four.") { PieceGate = gate });
+        App.Models.Set("streamer", new ScriptedChatClient("One", " two", " three", " four.") { PieceDelay = ScriptedModels.Pace, PieceGate = gate });
         var page = await OpenAsync("streamer");
 
         await SendAsync(page, "Count to four");
@@ -65,7 +65,7 @@ public sealed class ChatExperienceTests(E2EFixture fixture) : BrowserTest(fixtur
     [Fact]
     public async Task Regenerate_ReplacesTheLastAnswer_KeepingOneQuestion_AlsoAfterReload()
     {
-        var model = new ScriptedModel("A fresh answer.") { FailOnCall = 1 };
+        var model = new ScriptedChatClient("A fresh answer.") { PieceDelay = ScriptedModels.Pace, Failure = ScriptedModels.Outage(), FailAfter = 1, FailOnCall = 1 };
         App.Models.Set("regenerator", model);
         var page = await OpenAsync("regenerator");
         await SendAsync(page, "Say something");
@@ -91,7 +91,7 @@ public sealed class ChatExperienceTests(E2EFixture fixture) : BrowserTest(fixtur
     [Fact]
     public async Task ModelFailure_MarksTheAnswerFailed_AndRetryGetsANewOne()
     {
-        App.Models.Set("unlucky", new ScriptedModel("Half an ans", "wer that works.") { FailOnCall = 1 });
+        App.Models.Set("unlucky", new ScriptedChatClient("Half an ans", "wer that works.") { PieceDelay = ScriptedModels.Pace, Failure = ScriptedModels.Outage(), FailAfter = 1, FailOnCall = 1 });
         var page = await OpenAsync("unlucky");
 
         await SendAsync(page, "Try your best");
@@ -156,7 +156,7 @@ public sealed class ChatExperienceTests(E2EFixture fixture) : BrowserTest(fixtur
     {
         var lines = Enumerable.Range(1, 60).Select(i => $"Line {i} of a long answer.\n\n").ToArray();
         using var gate = new SemaphoreSlim(0);
-        App.Models.Set("reader", new ScriptedModel(lines) { PieceDelay = TimeSpan.Zero, PieceGate = gate });
+        App.Models.Set("reader", new ScriptedChatClient(lines) { PieceGate = gate });
         var page = await OpenAsync("reader");
         var messages = page.GetByTestId("messages");
 

@@ -27,7 +27,7 @@ public sealed class ChatTests(E2EFixture fixture) : BrowserTest(fixture)
     [Fact]
     public async Task Stop_KeepsThePartialAnswerAsStopped_AlsoAfterReload()
     {
-        var model = new ScriptedModel("The first part of a long answer", " that never arrives") { StallAfterFirstPiece = true };
+        var model = new ScriptedChatClient("The first part of a long answer", " that never arrives") { PieceDelay = ScriptedModels.Pace, StallAfterFirstPiece = true };
         App.Models.Set("stopper", model);
         var page = await OpenAsync("stopper");
 

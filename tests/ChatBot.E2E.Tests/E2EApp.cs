@@ -13,7 +13,7 @@ namespace ChatBot.E2E.Tests;
 
 /// <summary>
 /// The real app on real Kestrel (127.0.0.1, a free port) serving the built web app, with SQLite in a temp folder and the
-/// tiny generated model. Only the model edge is wrapped, so a test can give its own user a <see cref="ScriptedModel"/>.
+/// tiny generated model. Only the model edge is wrapped, so a test can give its own user a <see cref="ScriptedChatClient"/>.
 /// </summary>
 public sealed class E2EApp : WebApplicationFactory<Program>
 {

@@ -56,7 +56,7 @@ public sealed class LayoutTests(E2EFixture fixture) : BrowserTest(fixture)
             await CreateConversationAsync(user, title);
         }
 
-        App.Models.Set(user, new ScriptedModel(ChatExperienceTests.Pieces(ChatExperienceTests.CodeAnswer)));
+        App.Models.Set(user, new ScriptedChatClient(ChatExperienceTests.Pieces(ChatExperienceTests.CodeAnswer)) { PieceDelay = ScriptedModels.Pace });
         var page = await OpenAsync(user, viewport: phone ? Phone : Desktop, colorScheme: scheme);
         await page.GetByLabel("Message", new() { Exact = true }).FillAsync("Write a Python function that removes duplicates from a list");
         await page.GetByLabel("Message", new() { Exact = true }).PressAsync("Enter");

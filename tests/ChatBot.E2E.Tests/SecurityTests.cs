@@ -8,10 +8,10 @@ public sealed class SecurityTests(E2EFixture fixture) : BrowserTest(fixture)
     [Fact]
     public async Task ModelAnswerWithScriptPayloads_NeverRuns_EvenWhenTheLinkIsClicked()
     {
-        App.Models.Set("xss", new ScriptedModel(
+        App.Models.Set("xss", new ScriptedChatClient(
             "Here you go: <img src=x onerror=\"window.__xss=1\"> and ",
             "<script>window.__xss=1</script> and a ",
-            "[link](javascript:window.__xss=1) and an image ![pic](javascript:window.__xss=1)."));
+            "[link](javascript:window.__xss=1) and an image ![pic](javascript:window.__xss=1).") { PieceDelay = ScriptedModels.Pace });
         var page = await OpenAsync("xss");
         var dialogs = 0;
         page.Dialog += (_, dialog) =>

@@ -102,7 +102,10 @@ public static partial class ConversationsApi
     private static JsonSerializerOptions? s_exportOptions;
 }
 
-/// <summary>A conversation as a Markdown document: its title, then each message under who wrote it and when.</summary>
+/// <summary>
+/// A conversation as a Markdown document: its title, then each message under who wrote it and when (and, for an answer, which
+/// model wrote it), with the user's feedback on an answer after it.
+/// </summary>
 internal static class ConversationMarkdown
 {
     public static string Write(ConversationView conversation)
@@ -114,12 +117,27 @@ internal static class ConversationMarkdown
         {
             markdown.AppendLine().Append("## ").Append(message.Role == MessageRole.User ? "You" : "ChatBot");
             markdown.Append(" · ").Append(Time(message.CreatedAt));
+            if (message.Role == MessageRole.Assistant && !string.IsNullOrEmpty(message.Model))
+            {
+                markdown.Append(" · ").Append(message.Model);
+            }
+
             if (message.Status != MessageStatus.Complete)
             {
                 markdown.Append(" · ").Append(message.Status == MessageStatus.Stopped ? "stopped" : "failed");
             }
 
             markdown.AppendLine().AppendLine().AppendLine(message.Content);
+            if (message.Feedback is { } feedback)
+            {
+                markdown.AppendLine().Append("Feedback: ").Append(feedback.Rating == FeedbackRating.Up ? "up" : "down");
+                if (!string.IsNullOrWhiteSpace(feedback.Comment))
+                {
+                    markdown.Append(" — ").Append(feedback.Comment);
+                }
+
+                markdown.AppendLine();
+            }
         }
 
         return markdown.ToString();
