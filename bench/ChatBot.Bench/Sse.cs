@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using ChatBot.TestKit;
 
 namespace ChatBot.Bench;
 
@@ -40,28 +41,9 @@ public static class Sse
         }
 
         var events = new List<TimedEvent>();
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        string? name = null;
-        string data = "";
-        while (await reader.ReadLineAsync() is { } line)
+        await foreach (var item in ServerSentEvents.ReadAsync(await response.Content.ReadAsStreamAsync()))
         {
-            if (line.Length == 0)
-            {
-                if (name is not null)
-                {
-                    events.Add(new TimedEvent(name, data, clock.Elapsed.TotalMilliseconds));
-                }
-
-                (name, data) = (null, "");
-            }
-            else if (line.StartsWith("event: ", StringComparison.Ordinal))
-            {
-                name = line["event: ".Length..];
-            }
-            else if (line.StartsWith("data: ", StringComparison.Ordinal))
-            {
-                data = line["data: ".Length..];
-            }
+            events.Add(new TimedEvent(item.Name, item.Data, clock.Elapsed.TotalMilliseconds));
         }
 
         return events;

@@ -160,7 +160,7 @@ public sealed partial class DynamoDbRequestTests(DynamoDbTableFixture table) : I
         var cache = new InProcessContextCache(Options.Create(new ContextCacheOptions()));
         _disposables.Add(cache);
         return new ChatService(
-            store, cache, new EchoChatClient(), Options.Create(new Core.ChatServiceOptions()), TimeProvider.System, NullLogger<ChatService>.Instance);
+            store, cache, new ScriptedChatClient("ec", "ho"), Options.Create(new Core.ChatServiceOptions()), TimeProvider.System, NullLogger<ChatService>.Instance);
     }
 
     private static async Task RunTurnAsync(ChatService chat, string user, string conversationId, string content, string clientMessageId)

@@ -35,7 +35,7 @@ public sealed class RedisResilienceTests : IAsyncLifetime
     public async Task RedisKilledMidRun_TurnsKeepWorkingFromTheStore_OneWarning_AndTheCacheRecovers()
     {
         var store = new SqliteConversationStore(Options.Create(new SqliteStoreOptions { Path = Path.Combine(_dataFolder, "chat.db") }));
-        var chat = new ChatService(store, _cache, new EchoChatClient(), Options.Create(new Core.ChatServiceOptions()), TimeProvider.System, NullLogger<ChatService>.Instance);
+        var chat = new ChatService(store, _cache, new ScriptedChatClient("ec", "ho"), Options.Create(new Core.ChatServiceOptions()), TimeProvider.System, NullLogger<ChatService>.Instance);
         var user = NewUser();
         var conversation = await chat.CreateConversationAsync(user, "Outage", Ct);
         await RunTurnAsync(chat, user, conversation.Id, 0);

@@ -98,10 +98,6 @@ public sealed record ConversationListDto(List<ConversationDto> Items, string? Ne
 
 public sealed record TurnDto(MessageDto User, MessageDto Assistant);
 
-public sealed record ServerSentEvent(string Name, string Data)
-{
-    public T Read<T>() => JsonSerializer.Deserialize<T>(Data, ApiTestApp.Json)!;
-}
 
 public static class ApiClientExtensions
 {
@@ -124,7 +120,7 @@ public static class ApiClientExtensions
         using var response = await client.SendAsync(StreamingRequest(conversationId, body), HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         var events = new List<ServerSentEvent>();
-        await foreach (var item in ReadEventsAsync(await response.Content.ReadAsStreamAsync()))
+        await foreach (var item in ServerSentEvents.ReadAsync(await response.Content.ReadAsStreamAsync()))
         {
             events.Add(item);
         }
@@ -142,30 +138,6 @@ public static class ApiClientExtensions
         return request;
     }
 
-    public static async IAsyncEnumerable<ServerSentEvent> ReadEventsAsync(Stream stream)
-    {
-        using var reader = new StreamReader(stream);
-        string? name = null;
-        var data = new List<string>();
-        while (await reader.ReadLineAsync() is { } line)
-        {
-            if (line.Length == 0)
-            {
-                if (name is not null)
-                {
-                    yield return new ServerSentEvent(name, string.Join('\n', data));
-                }
-
-                (name, data) = (null, []);
-            }
-            else if (line.StartsWith("event: ", StringComparison.Ordinal))
-            {
-                name = line["event: ".Length..];
-            }
-            else if (line.StartsWith("data: ", StringComparison.Ordinal))
-            {
-                data.Add(line["data: ".Length..]);
-            }
-        }
-    }
+    /// <summary>An event's data as the API's JSON.</summary>
+    public static T Read<T>(this ServerSentEvent item) => JsonSerializer.Deserialize<T>(item.Data, ApiTestApp.Json)!;
 }

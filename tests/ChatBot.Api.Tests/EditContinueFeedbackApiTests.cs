@@ -180,7 +180,7 @@ public sealed class EditContinueFeedbackApiTests
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         var events = new List<ServerSentEvent>();
-        await foreach (var item in ApiClientExtensions.ReadEventsAsync(await response.Content.ReadAsStreamAsync()))
+        await foreach (var item in ServerSentEvents.ReadAsync(await response.Content.ReadAsStreamAsync()))
         {
             events.Add(item);
         }

@@ -117,7 +117,7 @@ public sealed class TurnEdgesApiTests
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         using var response = await client.SendAsync(request);
         var events = new List<ServerSentEvent>();
-        await foreach (var item in ApiClientExtensions.ReadEventsAsync(await response.Content.ReadAsStreamAsync()))
+        await foreach (var item in ServerSentEvents.ReadAsync(await response.Content.ReadAsStreamAsync()))
         {
             events.Add(item);
         }

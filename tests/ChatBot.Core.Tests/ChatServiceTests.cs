@@ -31,7 +31,7 @@ public sealed class ChatServiceTests : IDisposable
     [Fact]
     public async Task SendMessage_StreamsDeltasThenStoresCompleteAnswerWithUsage()
     {
-        var chat = CreateService(new ScriptedChatClient("Hel", "lo", "!"));
+        var chat = CreateService(new ScriptedChatClient("Hel", "lo", "!") { InputTokens = 7 });
         var conversation = await chat.CreateConversationAsync(User, null, TestContext.Current.CancellationToken);
 
         var updates = await RunAsync(await chat.StartTurnAsync(User, conversation.Id, "Hi there", null, TestContext.Current.CancellationToken));
@@ -59,7 +59,7 @@ public sealed class ChatServiceTests : IDisposable
     public async Task SendMessage_WhenModelFailsMidStream_KeepsUserMessageAndPartialAnswer()
     {
         var failure = new ModelException(ModelErrorKind.Unavailable, "down");
-        var chat = CreateService(new ScriptedChatClient("Part", "ial", "never") { FailAt = 2, FailAfterPieces = failure });
+        var chat = CreateService(new ScriptedChatClient("Part", "ial", "never") { FailAfter = 2, Failure = failure });
         var conversation = await chat.CreateConversationAsync(User, null, TestContext.Current.CancellationToken);
 
         var updates = await RunAsync(await chat.StartTurnAsync(User, conversation.Id, "Hi", null, TestContext.Current.CancellationToken));
@@ -73,7 +73,7 @@ public sealed class ChatServiceTests : IDisposable
     [Fact]
     public async Task SendMessage_WhenCallerCancelsMidStream_StoresPartialAnswerAsStopped()
     {
-        var model = new ScriptedChatClient("First", "never") { WaitForCancellationAfterFirstPiece = true };
+        var model = new ScriptedChatClient("First", "never") { StallAfterFirstPiece = true };
         var chat = CreateService(model);
         var conversation = await chat.CreateConversationAsync(User, null, TestContext.Current.CancellationToken);
         using var stop = new CancellationTokenSource();
@@ -101,7 +101,7 @@ public sealed class ChatServiceTests : IDisposable
 
         var replay = Assert.IsType<TurnStart.Replayed>(again);
         Assert.Equal("Once", replay.Answer.Content);
-        Assert.Single(model.Calls);
+        Assert.Single(model.Prompts);
         Assert.Equal(2, _store.Messages.Count);
     }
 
@@ -128,7 +128,7 @@ public sealed class ChatServiceTests : IDisposable
         await RunAsync(await chat.StartTurnAsync(User, conversation.Id, "one", null, TestContext.Current.CancellationToken));
         await RunAsync(await chat.StartTurnAsync(User, conversation.Id, "two", null, TestContext.Current.CancellationToken));
 
-        var prompt = model.Calls[^1];
+        var prompt = model.Prompts[^1];
 
         Assert.Equal(["Be brief.", "one", "reply", "two"], prompt.Select(m => m.Text));
         Assert.Equal(["system", "user", "assistant", "user"], prompt.Select(m => m.Role.Value));
