@@ -31,11 +31,15 @@ internal sealed class ChatPromptBuilder(LlamaModel model)
             .Select(m => (Role: m.Role == ChatRole.Assistant ? "assistant" : "user", m.Text))
             .ToList();
         if (history.Count == 0)
+        {
             throw new ArgumentException("The conversation has no message to answer.", nameof(messages));
+        }
 
         var all = Candidate(system, history, firstKept: 0);
         if (all.Tokens.Length <= maxPromptTokens)
+        {
             return all;
+        }
 
         // Dropping more messages never makes the prompt longer, so binary-search the fewest that must go.
         var (low, high) = (1, history.Count - 1);
@@ -70,17 +74,25 @@ internal sealed class ChatPromptBuilder(LlamaModel model)
     private ChatPrompt Candidate(string? system, List<(string Role, string Text)> history, int firstKept)
     {
         while (firstKept < history.Count - 1 && history[firstKept].Role == "assistant")
+        {
             firstKept++;
+        }
+
         var kept = history.Skip(firstKept).ToList();
         if (system is not null)
+        {
             kept.Insert(0, ("system", system));
+        }
 
         // A last message from the assistant is an answer to go on with: the prompt opens the assistant's turn and ends
         // with that text, instead of closing it and opening a new one.
         var continues = kept.Count > 1 && kept[^1].Role == "assistant";
         var prefill = continues ? kept[^1].Text : null;
         if (continues)
+        {
             kept.RemoveAt(kept.Count - 1);
+        }
+
         var text = (_model.ChatTemplate is { } template ? ApplyTemplate(template, kept) : PlainFormat(kept))
             + (prefill is null ? "" : (_model.ChatTemplate is null ? " " : "") + prefill);
         // Special tokens are parsed so the template's markers (e.g. <|im_start|>) become the model's control tokens.
@@ -93,7 +105,10 @@ internal sealed class ChatPromptBuilder(LlamaModel model)
     {
         var chat = new LLamaTemplate(template) { AddAssistant = true };
         foreach (var (role, text) in messages)
+        {
             chat.Add(role, text);
+        }
+
         return Encoding.UTF8.GetString(chat.Apply());
     }
 

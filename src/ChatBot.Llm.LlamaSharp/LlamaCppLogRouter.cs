@@ -28,7 +28,9 @@ internal sealed partial class LlamaCppLogRouter(ILogger logger)
             }
             pending.Text.Append(message);
             if (message.EndsWith('\n'))
+            {
                 Emit(pending);
+            }
         }
         catch (Exception)
         {
@@ -41,7 +43,10 @@ internal sealed partial class LlamaCppLogRouter(ILogger logger)
         var text = pending.Text.ToString().Trim().TrimStart('.').TrimStart();
         pending.Text.Clear();
         if (text.Length == 0)
+        {
             return;
+        }
+
         switch (IsExpected(text) ? LLamaLogLevel.Debug : pending.Level)
         {
             case LLamaLogLevel.Error:

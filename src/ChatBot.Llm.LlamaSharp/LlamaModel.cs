@@ -62,7 +62,10 @@ public sealed partial class LlamaModel : IDisposable
     {
         var template = weights.NativeHandle.GetTemplate(name: null, strict: false);
         if (template is null)
+        {
             return null;
+        }
+
         try
         {
             new LLamaTemplate(template) { AddAssistant = true }.Add("user", "hi").Apply();

@@ -61,7 +61,9 @@ public sealed partial class LlamaModelLoader : IDisposable
     {
         modelId ??= ModelId;
         if (!_models.TryGetValue(modelId, out var resolve))
+        {
             throw new ArgumentException($"There is no model '{modelId}'. Models: {string.Join(", ", ModelIds)}.", nameof(modelId));
+        }
 
         while (true)
         {
@@ -115,7 +117,10 @@ public sealed partial class LlamaModelLoader : IDisposable
         lock (_gate)
         {
             if (_disposed.IsCancellationRequested)
+            {
                 return;
+            }
+
             _disposed.Cancel();
             Unload();
         }
@@ -165,7 +170,9 @@ public sealed partial class LlamaModelLoader : IDisposable
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
                 loader.Release();
+            }
         }
     }
 

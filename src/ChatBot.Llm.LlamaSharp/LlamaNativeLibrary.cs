@@ -16,7 +16,10 @@ internal static class LlamaNativeLibrary
         lock (Gate)
         {
             if (_configured)
+            {
                 return;
+            }
+
             _configured = true;
 
             var router = new LlamaCppLogRouter(loggerFactory.CreateLogger("ChatBot.Llm.LlamaSharp.LlamaCpp"));

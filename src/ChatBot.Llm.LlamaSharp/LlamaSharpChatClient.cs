@@ -51,7 +51,10 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
         var (model, contextSize, maxOutputTokens) = Budget(lease.Model, options);
         var prompt = new ChatPromptBuilder(model).Build(messages, options?.Instructions, contextSize - maxOutputTokens);
         if (prompt.DroppedMessages > 0)
+        {
             LogTrimmed(_logger, prompt.DroppedMessages, prompt.Tokens.Length);
+        }
+
         var stops = new StopSequenceMatcher(
             [.. options?.StopSequences ?? [], .. prompt.UsesChatTemplate ? [] : ChatPromptBuilder.PlainFormatStopSequences]);
         var update = new UpdateFactory(Guid.NewGuid().ToString("N"), options?.ModelId ?? _loader.ModelId);
@@ -89,14 +92,19 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
                 decoder.Add(token);
                 var text = answer.Next(stops.Push(decoder.Read()));
                 if (text.Length > 0)
+                {
                     yield return update.Text(text);
+                }
+
                 if (stops.Stopped)
                 {
                     finishReason = ChatFinishReason.Stop;
                     break;
                 }
                 if (outputTokens == maxOutputTokens)
+                {
                     break;
+                }
 
                 batch.Clear();
                 batch.Add(token, position++, LLamaSeqId.Zero, logits: true);
@@ -110,7 +118,10 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
 
         var rest = answer.Next(stops.Flush());
         if (rest.Length > 0)
+        {
             yield return update.Text(rest);
+        }
+
         yield return update.Finish(finishReason, prompt.Tokens.Length, outputTokens);
     }
 
@@ -128,7 +139,10 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
         // The app always sets the answer budget (Chat:MaxOutputTokens); a caller that doesn't gets a quarter of the window.
         var maxOutputTokens = options?.MaxOutputTokens ?? Math.Min(1024, contextSize / 4);
         if (maxOutputTokens < 1 || maxOutputTokens >= contextSize)
+        {
             throw new ArgumentOutOfRangeException(nameof(options), maxOutputTokens, $"MaxOutputTokens must be between 1 and {contextSize - 1}, the context size less one.");
+        }
+
         return (model, contextSize, maxOutputTokens);
     }
 
@@ -144,7 +158,10 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
     private static ISamplingPipeline CreateSampler(ChatOptions? options)
     {
         if (options?.Temperature is 0f)
+        {
             return new GreedySamplingPipeline();
+        }
+
         // Unset options fall back to llama.cpp's usual defaults.
         var sampler = new DefaultSamplingPipeline
         {
@@ -155,7 +172,10 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
             PresencePenalty = options?.PresencePenalty ?? 0f,
         };
         if (options?.Seed is { } seed)
+        {
             sampler.Seed = unchecked((uint)seed);
+        }
+
         return sampler;
     }
 
@@ -170,7 +190,10 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
             batch.Clear();
             var end = Math.Min(start + batchSize, tokens.Length);
             for (var i = start; i < end; i++)
+            {
                 batch.Add(tokens[i], i, LLamaSeqId.Zero, logits: i == tokens.Length - 1);
+            }
+
             await DecodeAsync(context, batch, cancellationToken);
         }
         return tokens.Length;
@@ -181,7 +204,9 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
         var result = await context.DecodeAsync(batch, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
         if (result != DecodeResult.Ok)
+        {
             throw new LLamaDecodeError(result);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Dropped the {DroppedMessages} oldest messages to fit the context window; the prompt is {PromptTokens} tokens")]
@@ -195,7 +220,10 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
         public string Next(string text)
         {
             if (_started)
+            {
                 return text;
+            }
+
             text = text.TrimStart();
             _started = text.Length > 0;
             return text;

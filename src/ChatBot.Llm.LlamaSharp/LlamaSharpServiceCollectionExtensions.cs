@@ -58,7 +58,9 @@ public static class LlamaSharpServiceCollectionExtensions
             {
                 var id = LlamaModelLoader.IdOf(file);
                 if (models.TrueForAll(m => m.Key != id))
+                {
                     models.Add(new(id, _ => Task.FromResult(file)));
+                }
             }
         }
         return models;

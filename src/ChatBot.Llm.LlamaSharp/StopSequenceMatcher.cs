@@ -14,10 +14,16 @@ internal sealed class StopSequenceMatcher(IReadOnlyList<string> stopSequences)
     public string Push(string text)
     {
         if (Stopped)
+        {
             return "";
+        }
+
         // Nothing to watch for (a model with a chat template, no stop sequences asked): every piece goes straight out.
         if (stopSequences.Count == 0)
+        {
             return text;
+        }
+
         _pending.Append(text);
         var pending = _pending.ToString();
 
@@ -57,7 +63,9 @@ internal sealed class StopSequenceMatcher(IReadOnlyList<string> stopSequences)
         for (var length = Math.Min(text.Length, stop.Length - 1); length > 0; length--)
         {
             if (text.AsSpan(text.Length - length).SequenceEqual(stop.AsSpan(0, length)))
+            {
                 return length;
+            }
         }
         return 0;
     }

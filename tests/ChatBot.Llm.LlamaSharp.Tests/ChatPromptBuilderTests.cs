@@ -97,7 +97,10 @@ public sealed class ChatPromptBuilderTests(TinyModels models)
             .Reverse().SkipWhile(m => m.Role == ChatRole.Assistant).Reverse() // the newest message is the user's
             .ToList();
         if (history.Count == 0)
+        {
             return;
+        }
+
         ChatMessage[] messages = [new(ChatRole.System, "sys"), .. history];
         var budget = 20 + budgetSeed.Get % 400;
         var minimum = builder.Build([messages[0], history[^1]], null, int.MaxValue).Tokens.Length;

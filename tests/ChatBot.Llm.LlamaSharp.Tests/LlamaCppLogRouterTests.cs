@@ -26,7 +26,10 @@ public sealed class LlamaCppLogRouterTests
         var router = new LlamaCppLogRouter(_logger);
 
         for (var i = 0; i < 20; i++)
+        {
             router.Write(LLamaLogLevel.Continue, ".");
+        }
+
         router.Write(LLamaLogLevel.Continue, "\n");
         router.Write(LLamaLogLevel.Info, "done\n");
 

@@ -33,7 +33,10 @@ public sealed class LlamaSharpChatClientTests(TinyModels models)
 
         var updates = new List<ChatResponseUpdate>();
         await foreach (var update in client.GetStreamingResponseAsync(messages, cancellationToken: Ct))
+        {
             updates.Add(update);
+        }
+
         var response = await client.GetResponseAsync(messages, cancellationToken: Ct);
 
         var textUpdates = updates.Where(u => u.Text.Length > 0).ToList();
@@ -64,7 +67,9 @@ public sealed class LlamaSharpChatClientTests(TinyModels models)
 
         ChatResponseUpdate? last = null;
         await foreach (var update in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Hi")], cancellationToken: Ct))
+        {
             last = update;
+        }
 
         var usage = Assert.Single(last!.Contents.OfType<UsageContent>());
         Assert.Equal(Alphabet.Length, usage.Details.OutputTokenCount);
@@ -182,7 +187,9 @@ public sealed class LlamaSharpChatClientTests(TinyModels models)
             {
                 received.Add(update.Text);
                 if (received.Count == 3)
+                {
                     await cts.CancelAsync();
+                }
             }
         });
 
@@ -210,7 +217,9 @@ public sealed class LlamaSharpChatClientTests(TinyModels models)
     {
         using var client = models.PlainClient(o => o.MaxConcurrentRequests = 1);
         await foreach (var _ in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Hello")], cancellationToken: Ct))
+        {
             break;
+        }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(10));

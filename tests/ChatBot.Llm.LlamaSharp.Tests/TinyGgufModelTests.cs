@@ -68,7 +68,10 @@ public sealed class TinyGgufModelTests(TinyModels models)
         {
             var token = sampler.Sample(context.NativeHandle, batch.TokenCount - 1);
             if (token.IsEndOfGeneration(weights.Vocab))
+            {
                 return text.ToString();
+            }
+
             decoder.Add(token);
             text.Append(decoder.Read());
             batch.Clear();

@@ -88,7 +88,10 @@ public static class TinyGgufModel
             WriteString(w, name);
             w.Write((uint)dims.Length);
             foreach (var d in dims)
+            {
                 w.Write((ulong)d);
+            }
+
             w.Write(0u); // GGML_TYPE_F32
             w.Write(offset);
             offset += Align((ulong)data.Length * sizeof(float));
@@ -98,7 +101,10 @@ public static class TinyGgufModel
         foreach (var (_, _, data) in tensors)
         {
             foreach (var f in data)
+            {
                 w.Write(f);
+            }
+
             Pad(w);
         }
         w.Flush();
@@ -134,7 +140,10 @@ public static class TinyGgufModel
             ("tokenizer.ggml.eos_token_id", U32(EosToken)),
         };
         if (chatTemplate is not null)
+        {
             metadata.Add(("tokenizer.chat_template", Str(chatTemplate)));
+        }
+
         return metadata;
 
         static Action<BinaryWriter> Str(string value) => w => { w.Write(8u); WriteString(w, value); };
@@ -146,7 +155,10 @@ public static class TinyGgufModel
         var embeddings = new float[VocabularySize * EmbeddingLength];
         var output = new float[VocabularySize * EmbeddingLength];
         for (var token = 0; token < VocabularySize; token++)
+        {
             embeddings[token * EmbeddingLength + ClassOf(token)] = 1f;
+        }
+
         for (var letter = 0; letter < 26; letter++)
         {
             var next = letter < 25 ? ByteToken(Alphabet[letter + 1]) : ByteToken('.');
@@ -198,7 +210,9 @@ public static class TinyGgufModel
         w.Write(elementType);
         w.Write((ulong)items.Count);
         foreach (var item in items)
+        {
             writeItem(item);
+        }
     }
 
     private static ulong Align(ulong value) => (value + Alignment - 1) / Alignment * Alignment;
@@ -206,6 +220,8 @@ public static class TinyGgufModel
     private static void Pad(BinaryWriter w)
     {
         while (w.BaseStream.Position % Alignment != 0)
+        {
             w.Write((byte)0);
+        }
     }
 }

@@ -31,14 +31,19 @@ internal sealed class DownloadProgressBar : IDisposable
         _resumedFrom = resumedFrom;
         _startedAt = _lastDrawAt = time.GetTimestamp();
         if (!interactive)
+        {
             _output.WriteLine(resumedFrom > 0 ? $"{label}: resuming at {Megabytes(resumedFrom)} MB" : $"{label}: starting");
+        }
     }
 
     public void Report(long downloaded)
     {
         var now = _time.GetTimestamp();
         if (_time.GetElapsedTime(_lastDrawAt, now) < (_interactive ? RedrawInterval : LineInterval))
+        {
             return;
+        }
+
         _lastDrawAt = now;
         Draw(downloaded, now);
     }
@@ -49,7 +54,9 @@ internal sealed class DownloadProgressBar : IDisposable
     public void Dispose()
     {
         if (_interactive && _lastWidth > 0)
+        {
             _output.WriteLine();
+        }
     }
 
     private void Draw(long downloaded, long now)

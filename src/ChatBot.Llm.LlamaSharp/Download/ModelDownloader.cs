@@ -90,7 +90,9 @@ public sealed partial class ModelDownloader(HttpClient httpClient, ILogger<Model
         var existing = File.Exists(partialPath) ? new FileInfo(partialPath).Length : 0;
         using var request = new HttpRequestMessage(HttpMethod.Get, source);
         if (existing > 0)
+        {
             request.Headers.Range = new RangeHeaderValue(existing, null);
+        }
 
         using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         stall.CancelAfter(StallTimeout);
@@ -115,7 +117,9 @@ public sealed partial class ModelDownloader(HttpClient httpClient, ILogger<Model
             }
             progress.Complete(downloaded);
             if (total is { } expected && downloaded != expected)
+            {
                 throw new IOException($"the server sent {downloaded} of {expected} bytes");
+            }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -139,7 +143,10 @@ public sealed partial class ModelDownloader(HttpClient httpClient, ILogger<Model
                 return existing;
             case HttpStatusCode.OK:
                 if (existing > 0)
+                {
                     LogRangeIgnored(_logger);
+                }
+
                 return 0;
             case HttpStatusCode.PartialContent or HttpStatusCode.RequestedRangeNotSatisfiable:
                 // The server cannot continue this partial file (it may have changed upstream): start over.

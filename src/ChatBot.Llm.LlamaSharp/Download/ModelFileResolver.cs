@@ -26,11 +26,15 @@ internal sealed class ModelFileResolver(IOptions<LlamaSharpOptions> options, IHt
         }
 
         if (!string.IsNullOrWhiteSpace(settings.ModelPath))
+        {
             return settings.ModelPath;
+        }
 
         var path = Path.Combine(settings.ResolveCacheDirectory(), CachedFileName(settings));
         if (File.Exists(path) && await ModelDownloader.StartsWithGgufMagicAsync(path, cancellationToken))
+        {
             return path;
+        }
 
         var downloader = new ModelDownloader(httpClientFactory.CreateClient(HttpClientName), loggerFactory.CreateLogger<ModelDownloader>());
         await downloader.DownloadAsync(new Uri(settings.DownloadUrl), path, cancellationToken);

@@ -48,9 +48,11 @@ public sealed partial class S3ModelFetcher(IAmazonS3 s3, ILogger<S3ModelFetcher>
         Directory.CreateDirectory(directory);
         var free = new DriveInfo(directory).AvailableFreeSpace;
         if (free < size)
+        {
             throw new ModelDownloadException(
                 $"The model {source} is {size >> 20} MB but only {free >> 20} MB are free in {directory}. " +
                 "On Lambda, raise the function's ephemeral storage (/tmp); elsewhere point Llm:LlamaSharp:ModelPath at a bigger disk.");
+        }
 
         LogStarting(_logger, source, size >> 20, destinationPath);
         var partialPath = destinationPath + ".partial";
@@ -72,7 +74,9 @@ public sealed partial class S3ModelFetcher(IAmazonS3 s3, ILogger<S3ModelFetcher>
             }
 
             if (!await ModelDownloader.StartsWithGgufMagicAsync(partialPath, cancellationToken))
+            {
                 throw new ModelDownloadException($"The object {source} is not a GGUF model (it does not start with \"GGUF\"). Check Llm:LlamaSharp:ModelS3Uri.");
+            }
 
             // The old record goes first: a crash between these steps leaves a file with no record, which is copied again.
             File.Delete(etagPath);
@@ -139,7 +143,10 @@ public sealed partial class S3ModelFetcher(IAmazonS3 s3, ILogger<S3ModelFetcher>
                     }
 
                     if (offset != to + 1)
+                    {
                         throw new IOException($"S3 sent {offset - from} of the {to - from + 1} bytes asked for");
+                    }
+
                     progress.Add(to - from + 1);
                     return;
                 }

@@ -10,7 +10,9 @@ internal sealed class S3ModelSource(AWSCredentials? credentials, ILoggerFactory 
     public async Task FetchAsync(LlamaSharpOptions options, string destinationPath, CancellationToken cancellationToken)
     {
         if (!S3ObjectUri.TryParse(options.ModelS3Uri, out var source))
+        {
             throw new InvalidOperationException("Llm:LlamaSharp:ModelS3Uri is not an S3 object URI; the options validator should have stopped the app.");
+        }
 
         using var s3 = CreateClient(options);
         var fetcher = new S3ModelFetcher(s3, loggerFactory.CreateLogger<S3ModelFetcher>()) { Concurrency = options.ModelS3Concurrency };

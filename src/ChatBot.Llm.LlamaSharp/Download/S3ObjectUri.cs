@@ -11,7 +11,10 @@ public sealed partial record S3ObjectUri(string Bucket, string Key)
         uri = null;
         var match = value is null ? null : Pattern().Match(value.Trim());
         if (match is not { Success: true })
+        {
             return false;
+        }
+
         uri = new S3ObjectUri(match.Groups["bucket"].Value, match.Groups["key"].Value);
         return true;
     }
