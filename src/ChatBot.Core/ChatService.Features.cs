@@ -86,14 +86,9 @@ public sealed partial class ChatService
         var prompt = BuildPrompt(context.Conversation, history.Messages, question);
         await EnsurePromptFitsAsync(prompt, model, cancellationToken);
 
-        var lease = NewLease(time.GetUtcNow());
-        var ticket = await BeginUsageAsync(userId, cancellationToken);
-        return await UnlessRefusedAsync(ticket, store.EditUserMessageAsync(userId, question, lease, cancellationToken), c => c == TurnClaim.Claimed) switch
-        {
-            TurnClaim.Claimed => new TurnStart.Started(new ChatTurn(this, userId, history, question, prompt, lease, new TurnPlan(model, ReplacesAnswer: true), ticket)),
-            TurnClaim.Busy => throw Busy(),
-            _ => new TurnStart.NotFound(),
-        };
+        return await StartReplacingAnswerAsync(
+            userId, history, question, prompt, new TurnPlan(model, ReplacesAnswer: true),
+            lease => store.EditUserMessageAsync(userId, question, lease, cancellationToken), cancellationToken);
     }
 
     /// <summary>
@@ -126,15 +121,9 @@ public sealed partial class ChatService
         prompt.Add(new ChatMessage(ChatRole.Assistant, answer.Content));
         await EnsurePromptFitsAsync(prompt, model, cancellationToken);
 
-        var lease = NewLease(time.GetUtcNow());
-        var ticket = await BeginUsageAsync(userId, cancellationToken);
-        return await UnlessRefusedAsync(ticket, store.ClaimTurnAsync(userId, conversationId, lease, cancellationToken), c => c == TurnClaim.Claimed) switch
-        {
-            TurnClaim.Claimed => new TurnStart.Started(new ChatTurn(
-                this, userId, history, question, prompt, lease, new TurnPlan(model, ReplacesAnswer: true, Continues: answer), ticket)),
-            TurnClaim.Busy => throw Busy(),
-            _ => new TurnStart.NotFound(),
-        };
+        return await StartReplacingAnswerAsync(
+            userId, history, question, prompt, new TurnPlan(model, ReplacesAnswer: true, Continues: answer),
+            lease => store.ClaimTurnAsync(userId, conversationId, lease, cancellationToken), cancellationToken);
     }
 
     /// <summary>The model asked for, else the conversation's, else the default; a choice no longer offered falls back too.</summary>

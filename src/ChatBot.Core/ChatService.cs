@@ -116,12 +116,7 @@ public sealed partial class ChatService(
             return new TurnStart.NotFound();
         }
 
-        var questionIndex = context.Messages.Count - 1;
-        while (questionIndex >= 0 && context.Messages[questionIndex].Role != MessageRole.User)
-        {
-            questionIndex--;
-        }
-
+        var questionIndex = LastIndex(context.Messages, MessageRole.User);
         if (questionIndex < 0)
         {
             throw new NothingToRegenerateException("This conversation has no message to answer again. Send one first.");
@@ -133,11 +128,24 @@ public sealed partial class ChatService(
         var prompt = BuildPrompt(context.Conversation, history.Messages, question);
         await EnsurePromptFitsAsync(prompt, model, cancellationToken);
 
+        return await StartReplacingAnswerAsync(
+            userId, history, question, prompt, new TurnPlan(model, ReplacesAnswer: true),
+            lease => store.ClaimTurnAsync(userId, conversationId, lease, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts a turn whose answer replaces the one after <paramref name="question"/> (regenerate, edit, continue): takes a
+    /// lease, counts the turn against the user's limits, then lets <paramref name="claim"/> take the conversation in the store.
+    /// </summary>
+    private async Task<TurnStart> StartReplacingAnswerAsync(
+        string userId, ConversationContext history, ConversationMessage question, List<ChatMessage> prompt, TurnPlan plan,
+        Func<TurnLease, Task<TurnClaim>> claim, CancellationToken cancellationToken)
+    {
         var lease = NewLease(time.GetUtcNow());
         var ticket = await BeginUsageAsync(userId, cancellationToken);
-        return await UnlessRefusedAsync(ticket, store.ClaimTurnAsync(userId, conversationId, lease, cancellationToken), c => c == TurnClaim.Claimed) switch
+        return await UnlessRefusedAsync(ticket, claim(lease), c => c == TurnClaim.Claimed) switch
         {
-            TurnClaim.Claimed => new TurnStart.Started(new ChatTurn(this, userId, history, question, prompt, lease, new TurnPlan(model, ReplacesAnswer: true), ticket)),
+            TurnClaim.Claimed => new TurnStart.Started(new ChatTurn(this, userId, history, question, prompt, lease, plan, ticket)),
             TurnClaim.Busy => throw Busy(),
             _ => new TurnStart.NotFound(),
         };
