@@ -35,30 +35,8 @@ public sealed partial class SqliteConversationStore
                 ORDER BY updated_at DESC, id DESC
                 LIMIT $take
                 """);
-            command.Parameters.AddWithValue("$user", userId);
             command.Parameters.AddWithValue("$match", match);
-            command.Parameters.AddWithValue("$take", (long)limit + 1);
-            if (after is var (afterUpdated, afterId))
-            {
-                command.Parameters.AddWithValue("$afterUpdated", afterUpdated.UtcTicks);
-                command.Parameters.AddWithValue("$afterId", afterId);
-            }
-
-            var conversations = new List<Conversation>(limit + 1);
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-            {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    conversations.Add(ReadConversation(reader, userId));
-                }
-            }
-
-            string? next = null;
-            if (conversations.Count > limit)
-            {
-                conversations.RemoveAt(limit);
-                next = ConversationCursor.Encode(_cursorKey, userId, conversations[^1].UpdatedAt, conversations[^1].Id);
-            }
+            var (conversations, next) = await ReadPageAsync(command, userId, limit, after, cancellationToken);
 
             var hits = new List<SearchHit>(conversations.Count);
             foreach (var conversation in conversations)

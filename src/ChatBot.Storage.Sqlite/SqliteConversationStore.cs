@@ -100,32 +100,43 @@ public sealed partial class SqliteConversationStore : IConversationStore
                 ORDER BY updated_at DESC, id DESC
                 LIMIT $take
                 """);
-            command.Parameters.AddWithValue("$user", userId);
-            command.Parameters.AddWithValue("$take", (long)limit + 1);
-            if (after is var (afterUpdated, afterId))
-            {
-                command.Parameters.AddWithValue("$afterUpdated", afterUpdated.UtcTicks);
-                command.Parameters.AddWithValue("$afterId", afterId);
-            }
-
-            var items = new List<Conversation>(limit + 1);
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-            {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    items.Add(ReadConversation(reader, userId));
-                }
-            }
-
-            if (items.Count <= limit)
-            {
-                return new ConversationPage(items, null);
-            }
-
-            items.RemoveAt(limit);
-            var last = items[^1];
-            return new ConversationPage(items, ConversationCursor.Encode(_cursorKey, userId, last.UpdatedAt, last.Id));
+            var (items, next) = await ReadPageAsync(command, userId, limit, after, cancellationToken);
+            return new ConversationPage(items, next);
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs a query for one page of the user's conversations, newest first, that reads <c>$user</c>, <c>$take</c> (one more
+    /// than the page: it tells whether another page exists, so the last page never comes with a dead-end cursor) and, after a
+    /// cursor, <c>$afterUpdated</c> and <c>$afterId</c>. The list and search both page this way.
+    /// </summary>
+    private async Task<(List<Conversation> Page, string? NextCursor)> ReadPageAsync(
+        SqliteCommand command, string userId, int limit, (DateTimeOffset UpdatedAt, string Id)? after, CancellationToken cancellationToken)
+    {
+        command.Parameters.AddWithValue("$user", userId);
+        command.Parameters.AddWithValue("$take", (long)limit + 1);
+        if (after is var (afterUpdated, afterId))
+        {
+            command.Parameters.AddWithValue("$afterUpdated", afterUpdated.UtcTicks);
+            command.Parameters.AddWithValue("$afterId", afterId);
+        }
+
+        var page = new List<Conversation>(limit + 1);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                page.Add(ReadConversation(reader, userId));
+            }
+        }
+
+        if (page.Count <= limit)
+        {
+            return (page, null);
+        }
+
+        page.RemoveAt(limit);
+        return (page, ConversationCursor.Encode(_cursorKey, userId, page[^1].UpdatedAt, page[^1].Id));
     }
 
     public Task<ConversationContext?> GetConversationAsync(string userId, string conversationId, int maxMessages, CancellationToken cancellationToken)
