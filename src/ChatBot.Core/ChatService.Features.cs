@@ -81,13 +81,8 @@ public sealed partial class ChatService
         }
 
         var question = context.Messages[questionIndex] with { Content = content };
-        var history = context with { Messages = context.Messages.Take(questionIndex).ToList() };
-        var model = ResolveModel(modelId, context.Conversation);
-        var prompt = BuildPrompt(context.Conversation, history.Messages, question);
-        await EnsurePromptFitsAsync(prompt, model, cancellationToken);
-
         return await StartReplacingAnswerAsync(
-            userId, history, question, prompt, new TurnPlan(model, ReplacesAnswer: true),
+            userId, context, questionIndex, question, new TurnPlan(ResolveModel(modelId, context.Conversation), ReplacesAnswer: true),
             lease => store.EditUserMessageAsync(userId, question, lease, cancellationToken), cancellationToken);
     }
 
@@ -112,17 +107,9 @@ public sealed partial class ChatService
             throw new NothingToContinueException("The last answer was not cut off, so there is nothing to continue.");
         }
 
-        var question = context.Messages[questionIndex];
-        var history = context with { Messages = context.Messages.Take(questionIndex).ToList() };
         var model = Models.Find(answer.ModelId) ?? ResolveModel(null, context.Conversation);
-
-        // The answer so far comes last, as the assistant's: the model carries on from its last word.
-        var prompt = BuildPrompt(context.Conversation, history.Messages, question);
-        prompt.Add(new ChatMessage(ChatRole.Assistant, answer.Content));
-        await EnsurePromptFitsAsync(prompt, model, cancellationToken);
-
         return await StartReplacingAnswerAsync(
-            userId, history, question, prompt, new TurnPlan(model, ReplacesAnswer: true, Continues: answer),
+            userId, context, questionIndex, context.Messages[questionIndex], new TurnPlan(model, ReplacesAnswer: true, Continues: answer),
             lease => store.ClaimTurnAsync(userId, conversationId, lease, cancellationToken), cancellationToken);
     }
 

@@ -122,25 +122,29 @@ public sealed partial class ChatService(
             throw new NothingToRegenerateException("This conversation has no message to answer again. Send one first.");
         }
 
-        var question = context.Messages[questionIndex];
-        var history = context with { Messages = context.Messages.Take(questionIndex).ToList() };
-        var model = ResolveModel(modelId, context.Conversation);
-        var prompt = BuildPrompt(context.Conversation, history.Messages, question);
-        await EnsurePromptFitsAsync(prompt, model, cancellationToken);
-
         return await StartReplacingAnswerAsync(
-            userId, history, question, prompt, new TurnPlan(model, ReplacesAnswer: true),
+            userId, context, questionIndex, context.Messages[questionIndex], new TurnPlan(ResolveModel(modelId, context.Conversation), ReplacesAnswer: true),
             lease => store.ClaimTurnAsync(userId, conversationId, lease, cancellationToken), cancellationToken);
     }
 
     /// <summary>
-    /// Starts a turn whose answer replaces the one after <paramref name="question"/> (regenerate, edit, continue): takes a
-    /// lease, counts the turn against the user's limits, then lets <paramref name="claim"/> take the conversation in the store.
+    /// Starts a turn whose answer replaces the one after <paramref name="question"/> (regenerate, edit, continue): the prompt is
+    /// the history before the question, then the question (then the answer so far, to continue it); once it fits, takes a
+    /// lease, counts the turn against the user's limits, and lets <paramref name="claim"/> take the conversation in the store.
     /// </summary>
     private async Task<TurnStart> StartReplacingAnswerAsync(
-        string userId, ConversationContext history, ConversationMessage question, List<ChatMessage> prompt, TurnPlan plan,
+        string userId, ConversationContext context, int questionIndex, ConversationMessage question, TurnPlan plan,
         Func<TurnLease, Task<TurnClaim>> claim, CancellationToken cancellationToken)
     {
+        var history = context with { Messages = context.Messages.Take(questionIndex).ToList() };
+        var prompt = BuildPrompt(context.Conversation, history.Messages, question);
+        if (plan.Continues is { } answer)
+        {
+            // The answer so far comes last, as the assistant's: the model carries on from its last word.
+            prompt.Add(new ChatMessage(ChatRole.Assistant, answer.Content));
+        }
+
+        await EnsurePromptFitsAsync(prompt, plan.Model, cancellationToken);
         var lease = NewLease(time.GetUtcNow());
         var ticket = await BeginUsageAsync(userId, cancellationToken);
         return await UnlessRefusedAsync(ticket, claim(lease), c => c == TurnClaim.Claimed) switch
