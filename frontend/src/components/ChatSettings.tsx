@@ -36,16 +36,19 @@ export function InstructionsButton({ store, state }: { store: ChatStore; state: 
   const [mine, setMine] = useState('');
   const [loadedMine, setLoadedMine] = useState<string | null>(null);
 
+  // The user's default is read before the dialog opens: text typed while it loaded would be overwritten, and a Save
+  // before it arrived could not tell a change from the stored value.
   const show = async () => {
-    setOwn(state.currentInstructions ?? '');
-    setOpen(true);
+    let stored: string | null;
     try {
-      const settings = await store.loadSettings();
-      setMine(settings.instructions ?? '');
-      setLoadedMine(settings.instructions ?? '');
+      stored = (await store.loadSettings()).instructions ?? '';
     } catch {
-      setLoadedMine(null);
+      stored = null;
     }
+    setOwn(state.currentInstructions ?? '');
+    setMine(stored ?? '');
+    setLoadedMine(stored);
+    setOpen(true);
   };
 
   return (
@@ -78,7 +81,14 @@ export function InstructionsButton({ store, state }: { store: ChatStore; state: 
           ) : null}
           <label class="field">
             <span>Your default for new conversations</span>
-            <textarea data-testid="user-instructions" maxLength={4096} value={mine} onInput={(e) => setMine(e.currentTarget.value)} />
+            <textarea
+              data-testid="user-instructions"
+              maxLength={4096}
+              value={mine}
+              disabled={loadedMine === null}
+              placeholder={loadedMine === null ? 'Your default could not be loaded; try again later.' : undefined}
+              onInput={(e) => setMine(e.currentTarget.value)}
+            />
           </label>
         </ConfirmDialog>
       ) : null}
