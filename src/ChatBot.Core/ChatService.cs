@@ -258,7 +258,9 @@ public sealed partial class ChatService(
         finally
         {
             // The model's tokens were spent whether or not the answer could be stored.
-            await EndUsageAsync(ticket, prompt, answer, model ?? plan.Model.Id, failure is not null);
+            // Only this turn's own tokens: a continued answer's earlier part was counted when it was written.
+            await EndUsageAsync(
+                ticket, prompt, AddUsage(null, usage), answer.Content.Length - (plan.Continues?.Content.Length ?? 0), model ?? plan.Model.Id, failure is not null);
         }
         if (!kept)
         {
@@ -319,16 +321,15 @@ public sealed partial class ChatService(
     }
 
     /// <summary>The provider's token counts, or the app's own estimate when it reported none.</summary>
-    private Task EndUsageAsync(TurnTicket? ticket, List<ChatMessage> prompt, ConversationMessage answer, string? model, bool failed)
+    private Task EndUsageAsync(TurnTicket? ticket, List<ChatMessage> prompt, TokenUsage? reported, int newTextLength, string model, bool failed)
     {
         if (ticket is null)
         {
             return Task.CompletedTask;
         }
 
-        var input = answer.Usage?.InputTokens ?? UsageLimiter.EstimateTokens(prompt.Sum(m => (long)m.Text.Length));
-        var output = answer.Usage?.OutputTokens ?? UsageLimiter.EstimateTokens(answer.Content.Length);
-        model ??= chatClient.GetService<ChatClientMetadata>()?.DefaultModelId ?? "default";
+        var input = reported?.InputTokens ?? UsageLimiter.EstimateTokens(prompt.Sum(m => (long)m.Text.Length));
+        var output = reported?.OutputTokens ?? UsageLimiter.EstimateTokens(newTextLength);
         return limiter!.EndTurnAsync(ticket, new TurnUsage(model, input, output, failed));
     }
 

@@ -45,6 +45,21 @@ public sealed class EditContinueFeedbackApiTests
     }
 
     [Fact]
+    public async Task Continue_CountsOnlyTheTokensItWrote_AgainstTheDailyBudget()
+    {
+        using var app = new ApiTestApp(settings: new Dictionary<string, string?> { ["Chat:MaxOutputTokens"] = "5" });
+        var client = app.ClientFor(User);
+        var conversation = await client.CreateConversationAsync();
+        (await client.SendJsonAsync(conversation.Id, new { content = "hello" })).EnsureSuccessStatusCode();
+        (await client.PostAsync($"/api/conversations/{conversation.Id}/continue", null)).EnsureSuccessStatusCode();
+
+        // Two turns of five tokens each; the stored answer adds them up, the budget must not count the first part twice.
+        var usage = await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/me/usage", ApiTestApp.Json);
+        var today = Assert.Single(usage.GetProperty("days").EnumerateArray());
+        Assert.Equal((2, 10), (today.GetProperty("turns").GetInt64(), today.GetProperty("outputTokens").GetInt64()));
+    }
+
+    [Fact]
     public async Task EditTheLastQuestion_ReplacesTheLastTurn_NotAddingOne()
     {
         using var app = new ApiTestApp();
