@@ -55,7 +55,7 @@ public static class LoadBench
         }
 
         section.Note($"{options.LoadClients} clients at once, each its own user and conversation, {options.LoadTurnsPerClient} turns each, back to back, after a warm-up of " +
-                     $"{WarmUpTurnsPerClient} turns per client at the same concurrency (on other users); " +
+                     $"{WarmUpRounds} rounds of {WarmUpTurnsPerClient} turns per client at the same concurrency (on other users), half a second apart, so the runtime has finished recompiling the hot code; " +
                      $"latency is from sending the POST to the `done` event. The model is the instant fake ({InstantModel.Pieces} pieces per answer) in the bench process, " +
                      "which also runs the clients, so every server shares the same client and model cost.");
         section.Note("The baseline is `bench/BareApp`'s POST /api/stored-turn: the same SSE events, the user's message committed before the model is called and the answer after it, " +
@@ -132,19 +132,25 @@ public static class LoadBench
         var bareUrl = new Uri(app.BaseAddress, server == Server.BareStored ? "api/stored-turn" : "api/turn");
 
         // Warm-up at the load's own concurrency, on users the check below never reads: the table or schema, connection
-        // pools, and enough calls of every method on the turn's path that the runtime has recompiled the hot ones
-        // (tiered JIT) before the clock starts. The measured turns are then the steady state for every server alike,
-        // not how much code each one has to recompile during a one-second run. Then the process settles before idle memory is read.
-        await Task.WhenAll(Enumerable.Range(0, options.LoadClients).Select(async client =>
+        // pools, and enough calls of every method on the turn's path, in rounds with pauses between them, that the runtime
+        // has recompiled the hot ones (tiered JIT counts calls only after 100 ms without new methods, then compiles them on
+        // a background thread) before the clock starts. The measured turns are then the steady state of a server that has
+        // been up for a while, for every server alike, not how much code each one has to recompile during the run.
+        // Then the process settles before idle memory is read.
+        for (var round = 0; round < WarmUpRounds; round++)
         {
-            var user = $"warmup-{client}";
-            var url = chatBot ? Sse.TurnUrl(app.BaseAddress, await Sse.CreateConversationAsync(http, app.BaseAddress, user)) : bareUrl;
-            for (var turn = 0; turn < WarmUpTurnsPerClient; turn++)
+            await Task.WhenAll(Enumerable.Range(0, options.LoadClients).Select(async client =>
             {
-                await TurnAsync(http, url, user, "warm up");
-            }
-        }));
-        await Task.Delay(500);
+                var user = $"warmup-{round}-{client}";
+                var url = chatBot ? Sse.TurnUrl(app.BaseAddress, await Sse.CreateConversationAsync(http, app.BaseAddress, user)) : bareUrl;
+                for (var turn = 0; turn < WarmUpTurnsPerClient; turn++)
+                {
+                    await TurnAsync(http, url, user, "warm up");
+                }
+            }));
+            await Task.Delay(500);
+        }
+
         var idle = app.RssMb();
 
         await using var sampler = new PeakRss(app, idle);
@@ -188,7 +194,9 @@ public static class LoadBench
         return new Result(name, options.LoadClients * options.LoadTurnsPerClient, errors, seconds, Stats.Of(latencies), idle, sampler.PeakMb, cpu, stored);
     }
 
-    private const int WarmUpTurnsPerClient = 3;
+    private const int WarmUpRounds = 4;
+
+    private const int WarmUpTurnsPerClient = 5;
 
     private static string Content(int client, int turn) => $"client {client} turn {turn}";
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Threading.Channels;
 using ChatBot.Core;
 using LLama;
 using LLama.Common;
@@ -62,67 +63,123 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
         var answer = new LeadingWhitespaceTrimmer(prompt.ContinuesAnswer);
 
         await _slots.WaitAsync(cancellationToken);
-        var outputTokens = 0;
-        var finishReason = ChatFinishReason.Length;
+
+        // The answer is generated on a thread of its own and handed over through a small buffer, so what the caller does
+        // with one piece (SSE, HTTP, metrics) overlaps with decoding the next token instead of adding to every token's time,
+        // as llama-server's HTTP thread overlaps with its decoding loop. Decoding needs no await, so it runs without a thread
+        // pool hop per token. The buffer is small: a reader that falls behind soon pauses the model rather than piling text up.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var pieces = Channel.CreateBounded<ChatResponseUpdate>(new BoundedChannelOptions(64) { SingleReader = true, SingleWriter = true });
+        var generation = Task.Factory.StartNew(
+            () => Generate(new Generation(model, prompt, contextSize, maxOutputTokens, options, stops, update, answer), pieces.Writer, stop.Token),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
-            using var context = model.Weights.CreateContext(new ModelParams(model.Path)
+            while (await pieces.Reader.WaitToReadAsync(cancellationToken))
             {
-                ContextSize = (uint)contextSize,
-                Threads = _options.Threads,
-                BatchThreads = _options.Threads,
-            });
-            using var abort = new AbortOnCancel(context.NativeHandle, cancellationToken);
-            using var sampler = CreateSampler(options);
-            var decoder = new StreamingTokenDecoder(context);
-            var batch = new LLamaBatch();
-
-            // The prompt was trimmed to leave maxOutputTokens free, so the answer always fits in the context.
-            var position = await DecodePromptAsync(context, batch, prompt.Tokens, cancellationToken);
-            while (true)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var token = sampler.Sample(context.NativeHandle, batch.TokenCount - 1);
-                if (token.IsEndOfGeneration(model.Weights.Vocab))
+                while (pieces.Reader.TryRead(out var piece))
                 {
-                    finishReason = ChatFinishReason.Stop;
-                    break;
+                    yield return piece;
                 }
-                outputTokens++;
-                decoder.Add(token);
-                var text = answer.Next(stops.Push(decoder.Read()));
-                if (text.Length > 0)
-                {
-                    yield return update.Text(text);
-                }
-
-                if (stops.Stopped)
-                {
-                    finishReason = ChatFinishReason.Stop;
-                    break;
-                }
-                if (outputTokens == maxOutputTokens)
-                {
-                    break;
-                }
-
-                batch.Clear();
-                batch.Add(token, position++, LLamaSeqId.Zero, logits: true);
-                await DecodeAsync(context, batch, cancellationToken);
             }
         }
         finally
         {
+            // A caller that stops reading (Stop, a dropped connection) ends the generation; its context is freed before the
+            // slot is given back.
+            await stop.CancelAsync();
+            await generation;
             _slots.Release();
         }
+    }
 
-        var rest = answer.Next(stops.Flush());
-        if (rest.Length > 0)
+    private sealed record Generation(
+        LlamaModel Model, ChatPrompt Prompt, int ContextSize, int MaxOutputTokens, ChatOptions? Options,
+        StopSequenceMatcher Stops, UpdateFactory Update, LeadingWhitespaceTrimmer Answer);
+
+    // Runs the whole answer, then completes the writer, with the failure if there was one, so the reader sees it.
+    private void Generate(Generation g, ChannelWriter<ChatResponseUpdate> output, CancellationToken cancellationToken)
+    {
+        Exception? failure = null;
+        try
         {
-            yield return update.Text(rest);
-        }
+            var outputTokens = 0;
+            var finishReason = ChatFinishReason.Length;
+            using (var context = g.Model.Weights.CreateContext(new ModelParams(g.Model.Path)
+            {
+                ContextSize = (uint)g.ContextSize,
+                Threads = _options.Threads,
+                BatchThreads = _options.Threads,
+            }))
+            {
+                using var abort = new AbortOnCancel(context.NativeHandle, cancellationToken);
+                using var sampler = CreateSampler(g.Options);
+                var decoder = new StreamingTokenDecoder(context);
+                var batch = new LLamaBatch();
 
-        yield return update.Finish(finishReason, prompt.Tokens.Length, outputTokens);
+                // The prompt was trimmed to leave MaxOutputTokens free, so the answer always fits in the context.
+                var position = DecodePrompt(context, batch, g.Prompt.Tokens, cancellationToken);
+                while (true)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var token = sampler.Sample(context.NativeHandle, batch.TokenCount - 1);
+                    if (token.IsEndOfGeneration(g.Model.Weights.Vocab))
+                    {
+                        finishReason = ChatFinishReason.Stop;
+                        break;
+                    }
+                    outputTokens++;
+                    decoder.Add(token);
+                    var text = g.Answer.Next(g.Stops.Push(decoder.Read()));
+                    if (text.Length > 0)
+                    {
+                        Publish(output, g.Update.Text(text), cancellationToken);
+                    }
+
+                    if (g.Stops.Stopped)
+                    {
+                        finishReason = ChatFinishReason.Stop;
+                        break;
+                    }
+                    if (outputTokens == g.MaxOutputTokens)
+                    {
+                        break;
+                    }
+
+                    batch.Clear();
+                    batch.Add(token, position++, LLamaSeqId.Zero, logits: true);
+                    Decode(context, batch, cancellationToken);
+                }
+            }
+
+            var rest = g.Answer.Next(g.Stops.Flush());
+            if (rest.Length > 0)
+            {
+                Publish(output, g.Update.Text(rest), cancellationToken);
+            }
+
+            Publish(output, g.Update.Finish(finishReason, g.Prompt.Tokens.Length, outputTokens), cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+        }
+        finally
+        {
+            output.TryComplete(failure);
+        }
+    }
+
+    // Waits, on the generation's own thread, while the buffer is full.
+    private static void Publish(ChannelWriter<ChatResponseUpdate> output, ChatResponseUpdate update, CancellationToken cancellationToken)
+    {
+        while (!output.TryWrite(update))
+        {
+            if (!output.WaitToWriteAsync(cancellationToken).AsTask().GetAwaiter().GetResult())
+            {
+                return;
+            }
+        }
     }
 
     // The same build as an answer's, so the check and the answer cannot disagree; tokenizing is cheap next to decoding.
@@ -181,7 +238,7 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
 
     // Returns the position after the prompt. Decoding in batches keeps a long prompt cancellable between batches;
     // AbortOnCancel stops the batch being computed.
-    private static async Task<int> DecodePromptAsync(LLamaContext context, LLamaBatch batch, LLamaToken[] tokens, CancellationToken cancellationToken)
+    private static int DecodePrompt(LLamaContext context, LLamaBatch batch, LLamaToken[] tokens, CancellationToken cancellationToken)
     {
         var batchSize = (int)context.BatchSize;
         for (var start = 0; start < tokens.Length; start += batchSize)
@@ -194,14 +251,14 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
                 batch.Add(tokens[i], i, LLamaSeqId.Zero, logits: i == tokens.Length - 1);
             }
 
-            await DecodeAsync(context, batch, cancellationToken);
+            Decode(context, batch, cancellationToken);
         }
         return tokens.Length;
     }
 
-    private static async Task DecodeAsync(LLamaContext context, LLamaBatch batch, CancellationToken cancellationToken)
+    private static void Decode(LLamaContext context, LLamaBatch batch, CancellationToken cancellationToken)
     {
-        var result = await context.DecodeAsync(batch, cancellationToken);
+        var result = context.Decode(batch);
         cancellationToken.ThrowIfCancellationRequested();
         if (result != DecodeResult.Ok)
         {
