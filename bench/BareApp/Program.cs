@@ -14,9 +14,12 @@ app.MapGet("/api/health", () => TypedResults.Ok(new { status = "ok" }));
 app.MapPost("/api/turn", (HttpContext context, IHttpClientFactory clients, IConfiguration configuration) =>
     RelayAsync(context, clients, configuration, store: null));
 
-// The same turn with ChatBot's durable writes and nothing else: the user's message committed before the model is
-// called, the answer committed after it, each in its own transaction on a SQLite file opened with ChatBot's settings
-// (Storage:Sqlite: WAL, synchronous=NORMAL, pooled connections, 30 s busy timeout). The load benchmark's baseline.
+// The same turn with ChatBot's durable writes and model request, and nothing else: the user's message committed before
+// the model is called, the answer committed after it, each in its own transaction on a SQLite file opened with ChatBot's
+// settings (Storage:Sqlite: WAL, synchronous=NORMAL, pooled connections, 30 s busy timeout); the model gets what ChatBot
+// sends it by default (Chat:SystemPrompt, the last Chat:HistoryMessages messages, kept in memory as ChatBot's
+// in-process cache keeps them, then the new one), so the model's own work is the same on both sides. The load
+// benchmark's baseline.
 var store = builder.Configuration["Sqlite"] is { Length: > 0 } path ? new TurnStore(path) : null;
 app.MapPost("/api/stored-turn", (HttpContext context, IHttpClientFactory clients, IConfiguration configuration) =>
     store is null ? Task.FromResult(Results.Problem("Set Sqlite to a database file path.")) : RelayAsync(context, clients, configuration, store));
@@ -34,7 +37,8 @@ static async Task<IResult> RelayAsync(HttpContext context, IHttpClientFactory cl
     }
 
     var upstream = new Uri(configuration["Upstream"] ?? throw new InvalidOperationException("Set Upstream to an OpenAI-compatible /v1/ URL."));
-    var body = JsonSerializer.Serialize(new { model = "bare", stream = true, messages = new[] { new { role = "user", content } } });
+    var messages = store is null ? [new ModelMessage("user", content)] : store.Prompt(user, content);
+    var body = JsonSerializer.Serialize(new { model = "bare", stream = true, messages });
     using var upstreamRequest = new HttpRequestMessage(HttpMethod.Post, new Uri(upstream, "chat/completions"))
     {
         Content = new StringContent(body, Encoding.UTF8, "application/json"),
@@ -64,6 +68,7 @@ static async Task<IResult> RelayAsync(HttpContext context, IHttpClientFactory cl
     if (store is not null)
     {
         await store.AddAsync(user, "assistant", answer.ToString(), context.RequestAborted);
+        store.Remember(user, content, answer.ToString());
     }
 
     await WriteEventAsync(context.Response, "done", JsonSerializer.Serialize(new { role = "assistant", content = answer.ToString() }));
@@ -76,10 +81,16 @@ static async Task WriteEventAsync(HttpResponse response, string name, string jso
     await response.Body.FlushAsync();
 }
 
+internal sealed record ModelMessage(string role, string content);
+
 /// <summary>One row per message, written the way ChatBot's SQLite store writes (see the endpoint's comment).</summary>
 internal sealed class TurnStore
 {
+    private const string SystemPrompt = "You are ChatBot, a helpful and concise assistant. Answer in Markdown.";
+    private const int HistoryMessages = 20;
+
     private readonly string _connectionString;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, List<ModelMessage>> _recent = new(StringComparer.Ordinal);
 
     public TurnStore(string path)
     {
@@ -125,5 +136,29 @@ internal sealed class TurnStore
         insert.Parameters.AddWithValue("$created", DateTime.UtcNow.Ticks);
         await insert.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>The system prompt, the user's last messages and the new one.</summary>
+    public ModelMessage[] Prompt(string user, string content)
+    {
+        var recent = _recent.GetOrAdd(user, _ => []);
+        lock (recent)
+        {
+            return [new("system", SystemPrompt), .. recent, new("user", content)];
+        }
+    }
+
+    public void Remember(string user, string question, string answer)
+    {
+        var recent = _recent.GetOrAdd(user, _ => []);
+        lock (recent)
+        {
+            recent.Add(new("user", question));
+            recent.Add(new("assistant", answer));
+            if (recent.Count > HistoryMessages)
+            {
+                recent.RemoveRange(0, recent.Count - HistoryMessages);
+            }
+        }
     }
 }

@@ -31,7 +31,7 @@ public sealed record BenchOptions
 
     public int LoadClients => Quick ? 4 : 32;
 
-    public int LoadTurnsPerClient => Quick ? 2 : 20;
+    public int LoadTurnsPerClient => Quick ? 2 : 100;
 
     public static BenchOptions Parse(string[] args)
     {

@@ -59,8 +59,9 @@ public static class LoadBench
                      $"latency is from sending the POST to the `done` event. The model is the instant fake ({InstantModel.Pieces} pieces per answer) in the bench process, " +
                      "which also runs the clients, so every server shares the same client and model cost.");
         section.Note("The baseline is `bench/BareApp`'s POST /api/stored-turn: the same SSE events, the user's message committed before the model is called and the answer after it, " +
-                     "each in its own transaction on a SQLite file opened with ChatBot's settings (WAL, synchronous=NORMAL, pooled connections), and nothing else: no auth, no conversation " +
-                     "check, no context cache, no history trimming, no idempotency index. The ratio is therefore ChatBot's own overhead per turn. " +
+                     "each in its own transaction on a SQLite file opened with ChatBot's settings (WAL, synchronous=NORMAL, pooled connections), and the same model request as ChatBot's " +
+                     "(its default system prompt, the last 20 messages from memory, the new one), so the model does the same work for both; and nothing else: no auth, no conversation " +
+                     "check, no limits or usage counters, no idempotency or search index, no lease. The ratio is therefore ChatBot's own overhead per turn. " +
                      "The relay row (POST /api/turn, nothing stored) shows what the writes themselves cost.");
         section.Note("Server CPU per turn is the server process's user + system CPU time (/proc) during the load, divided by the turns (for ChatBot it includes creating each client's conversation). " +
                      "RSS is the server process's resident memory (/proc), idle after the warm-up and the peak sampled every 50 ms during the load. " +

@@ -10,7 +10,7 @@ namespace ChatBot.Storage.Sqlite;
 /// <c>user_id</c>, so another user's conversation is simply not found. Times are stored as UTC ticks, which sort like the
 /// times they stand for.
 /// </summary>
-public sealed partial class SqliteConversationStore : IConversationStore
+public sealed partial class SqliteConversationStore : IConversationStore, IDisposable
 {
     private const int SchemaVersion = 3;
 
@@ -21,6 +21,7 @@ public sealed partial class SqliteConversationStore : IConversationStore
     private readonly string _connectionString;
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _writer;
+    private SqliteConnection? _writeConnection;
     private Task? _initialization;
     private byte[] _cursorKey = [];
 
@@ -434,13 +435,32 @@ public sealed partial class SqliteConversationStore : IConversationStore
     /// soon as the previous write commits. Every write to the file goes through here, the usage counters
     /// (<see cref="SqliteUsageStore"/>) too. Reads are not queued: in WAL mode they never wait for a writer. Another process
     /// on the same file still meets the busy retry, which is what keeps it correct.
+    /// As writes take turns, they share one connection that stays open, set up once, instead of opening and setting up a
+    /// pooled one for each of a turn's four writes.
     /// </summary>
     internal async Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> operation, CancellationToken cancellationToken)
     {
+        await InitializeAsync(cancellationToken);
         await _writer.WaitAsync(cancellationToken);
         try
         {
-            return await RunAsync(operation, cancellationToken);
+            _writeConnection ??= await OpenAsync(cancellationToken);
+            return await operation(_writeConnection);
+        }
+        catch (Exception ex)
+        {
+            // Whatever went wrong, the next write starts on a fresh connection rather than on one left in an unknown state.
+            if (_writeConnection is not null)
+            {
+                await _writeConnection.DisposeAsync();
+                _writeConnection = null;
+            }
+            if (ex is SqliteException sqlite && IsTransient(sqlite))
+            {
+                throw Unavailable(sqlite);
+            }
+
+            throw;
         }
         finally
         {
@@ -454,24 +474,45 @@ public sealed partial class SqliteConversationStore : IConversationStore
         await InitializeAsync(cancellationToken);
         try
         {
-            await using var connection = new SqliteConnection(_connectionString);
+            await using var connection = await OpenAsync(cancellationToken);
+            return await operation(connection);
+        }
+        catch (SqliteException ex) when (IsTransient(ex))
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
             await connection.OpenAsync(cancellationToken);
 
             // In WAL mode, NORMAL syncs at checkpoints instead of on every commit. A commit still survives the app
             // crashing; only a power loss or OS crash may roll back the last commits, and never corrupts the file. Syncing
             // every commit capped concurrent turns at about 29/s on the benchmark machine, NORMAL allowed about 300/s
             // (docs/benchmarks.md, load section). The setting belongs to the connection, so it is set on each open.
-            await using (var sync = Command(connection, "PRAGMA synchronous = NORMAL"))
-            {
-                await sync.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            return await operation(connection);
+            await using var sync = Command(connection, "PRAGMA synchronous = NORMAL");
+            await sync.ExecuteNonQueryAsync(cancellationToken);
+            return connection;
         }
-        catch (SqliteException ex) when (IsTransient(ex))
+        catch
         {
-            throw new StoreUnavailableException($"The conversation database at '{_path}' is busy or cannot be written ({ex.SqliteErrorCode}).", ex);
+            await connection.DisposeAsync();
+            throw;
         }
+    }
+
+    private StoreUnavailableException Unavailable(SqliteException ex) =>
+        new($"The conversation database at '{_path}' is busy or cannot be written ({ex.SqliteErrorCode}).", ex);
+
+    /// <summary>Closes the shared write connection (the host disposes the store when it stops).</summary>
+    public void Dispose()
+    {
+        _writeConnection?.Dispose();
+        _writeConnection = null;
     }
 
     // Busy/locked outlasted the timeout, or the disk failed or filled up: the caller may retry later; anything else is a bug.
