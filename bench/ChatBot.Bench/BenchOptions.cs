@@ -25,7 +25,7 @@ public sealed record BenchOptions
 
     public bool Runs(string section) => Only.Count == 0 || Only.Contains(section);
 
-    public int Repetitions => Quick ? 2 : 15;
+    public int Repetitions => Quick ? 2 : 25;
 
     public int ColdStarts => Quick ? 2 : 10;
 
