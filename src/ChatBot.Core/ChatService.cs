@@ -314,7 +314,7 @@ public sealed partial class ChatService(
         string userId, List<ChatMessage> prompt, ModelInfo model, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var slot = gate is null ? null : await gate.EnterAsync(userId, cancellationToken);
-        await foreach (var update in chatClient.GetStreamingResponseAsync(prompt, BuildChatOptions(model), cancellationToken))
+        await foreach (var update in chatClient.GetStreamingResponseAsync(prompt, BuildChatOptions(model).WithPromptScope(userId), cancellationToken))
         {
             yield return update;
         }

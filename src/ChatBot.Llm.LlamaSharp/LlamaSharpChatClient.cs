@@ -15,8 +15,9 @@ namespace ChatBot.Llm.LlamaSharp;
 
 // IChatClient over a local GGUF model run in-process by llama.cpp.
 //
-// Concurrency: the weights are loaded once and shared; each request gets its own llama.cpp context (its own KV
-// cache), created for the request and freed after it, so no conversation can leak into another. LLamaSharp already
+// Concurrency: the weights are loaded once and shared; each request has a llama.cpp context (its own KV cache) to
+// itself while it runs. A context is kept for the next request when its answer ended normally (LlamaModel.Rent: a
+// prompt of the same user that starts the same way is not computed again), and wiped between users. LLamaSharp already
 // runs one decode step at a time process-wide (a global lock around llama_decode), so concurrent requests interleave
 // token by token: both answers stream, each at part speed, instead of the second waiting for the first to finish.
 // A semaphore caps how many contexts exist at once (Llm:LlamaSharp:MaxConcurrentRequests), because each one costs a KV cache.
@@ -79,6 +80,8 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
             {
                 while (pieces.Reader.TryRead(out var piece))
                 {
+                    // Text already generated is not handed out once the caller has stopped.
+                    cancellationToken.ThrowIfCancellationRequested();
                     yield return piece;
                 }
             }
@@ -101,24 +104,21 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
     private void Generate(Generation g, ChannelWriter<ChatResponseUpdate> output, CancellationToken cancellationToken)
     {
         Exception? failure = null;
+        var pooled = g.Model.Rent((uint)g.ContextSize, _options.Threads, PromptScope.Of(g.Options), g.Prompt.Tokens);
+        var reusable = false;
         try
         {
             var outputTokens = 0;
             var finishReason = ChatFinishReason.Length;
-            using (var context = g.Model.Weights.CreateContext(new ModelParams(g.Model.Path)
+            var context = pooled.Context;
+            using (new AbortOnCancel(context.NativeHandle, cancellationToken))
+            using (var sampler = CreateSampler(g.Options))
             {
-                ContextSize = (uint)g.ContextSize,
-                Threads = _options.Threads,
-                BatchThreads = _options.Threads,
-            }))
-            {
-                using var abort = new AbortOnCancel(context.NativeHandle, cancellationToken);
-                using var sampler = CreateSampler(g.Options);
                 var decoder = new StreamingTokenDecoder(context);
                 var batch = new LLamaBatch();
 
                 // The prompt was trimmed to leave MaxOutputTokens free, so the answer always fits in the context.
-                var position = DecodePrompt(context, batch, g.Prompt.Tokens, cancellationToken);
+                DecodePrompt(pooled, batch, g.Prompt.Tokens, cancellationToken);
                 while (true)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
@@ -147,11 +147,14 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
                     }
 
                     batch.Clear();
-                    batch.Add(token, position++, LLamaSeqId.Zero, logits: true);
+                    batch.Add(token, pooled.Tokens.Count, LLamaSeqId.Zero, logits: true);
                     Decode(context, batch, cancellationToken);
+                    pooled.Tokens.Add(token);
                 }
             }
 
+            // Every decode finished: the context's state matches its tokens, so the next answer may start from it.
+            reusable = true;
             var rest = g.Answer.Next(g.Stops.Flush());
             if (rest.Length > 0)
             {
@@ -166,6 +169,7 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
         }
         finally
         {
+            g.Model.Return(pooled, reusable);
             output.TryComplete(failure);
         }
     }
@@ -236,12 +240,12 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
         return sampler;
     }
 
-    // Returns the position after the prompt. Decoding in batches keeps a long prompt cancellable between batches;
-    // AbortOnCancel stops the batch being computed.
-    private static int DecodePrompt(LLamaContext context, LLamaBatch batch, LLamaToken[] tokens, CancellationToken cancellationToken)
+    // Decodes the part of the prompt the context does not hold yet. Decoding in batches keeps a long prompt cancellable
+    // between batches; AbortOnCancel stops the batch being computed.
+    private static void DecodePrompt(PooledContext pooled, LLamaBatch batch, LLamaToken[] tokens, CancellationToken cancellationToken)
     {
-        var batchSize = (int)context.BatchSize;
-        for (var start = 0; start < tokens.Length; start += batchSize)
+        var batchSize = (int)pooled.Context.BatchSize;
+        for (var start = pooled.Tokens.Count; start < tokens.Length; start += batchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
             batch.Clear();
@@ -251,9 +255,9 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
                 batch.Add(tokens[i], i, LLamaSeqId.Zero, logits: i == tokens.Length - 1);
             }
 
-            Decode(context, batch, cancellationToken);
+            Decode(pooled.Context, batch, cancellationToken);
+            pooled.Tokens.AddRange(tokens.AsSpan(start, end - start));
         }
-        return tokens.Length;
     }
 
     private static void Decode(LLamaContext context, LLamaBatch batch, CancellationToken cancellationToken)

@@ -20,7 +20,7 @@ public sealed class OpenAICompatibleOptions
     /// <summary>Sent as a bearer token when the server requires one (llama-server <c>--api-key</c>).</summary>
     public string? ApiKey { get; set; }
 
-    /// <summary>Retries of 429 and 5xx answers by the OpenAI client itself, with its own backoff.</summary>
+    /// <summary>Retries of 429 and 5xx answers and of connection failures, before any text has arrived.</summary>
     public int MaxRetries { get; set; } = 2;
 
     /// <summary>How long one call may take, streaming included.</summary>

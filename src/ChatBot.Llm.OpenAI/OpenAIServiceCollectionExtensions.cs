@@ -1,18 +1,16 @@
-using System.ClientModel;
-using System.ClientModel.Primitives;
 using ChatBot.Core;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using OpenAI;
-using OpenAI.Chat;
 
 namespace ChatBot.Llm.OpenAI;
 
 public static class OpenAIServiceCollectionExtensions
 {
+    /// <summary>The named <see cref="HttpClient"/> that carries calls to the OpenAI-compatible server.</summary>
+    public const string HttpClientName = "ChatBot.OpenAI";
+
     /// <summary>
     /// Registers an OpenAI-compatible server as the <see cref="IChatClient"/> (<c>Llm:Provider=OpenAI</c>), with options bound
     /// from <c>OpenAI</c> under <paramref name="llmSection"/> and validated at startup. Returns the builder so the host can add
@@ -23,22 +21,15 @@ public static class OpenAIServiceCollectionExtensions
         services.AddOptions<OpenAICompatibleOptions>().Bind(llmSection.GetSection(OpenAICompatibleOptions.SectionName))
             .ValidateWith<OpenAICompatibleOptions, OpenAICompatibleOptionsValidator>();
 
+        // Llm:OpenAI:NetworkTimeout bounds each call, streaming included (OpenAICompatibleChatClient); HttpClient's own
+        // timeout would only cover the wait for the headers.
+        services.AddHttpClient(HttpClientName).ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
+
         return services.AddChatClient(sp =>
         {
             var options = sp.GetRequiredService<IOptions<OpenAICompatibleOptions>>().Value;
-            var endpoint = options.Endpoint!;
-            var modelId = options.ModelId!;
-            var clientOptions = new OpenAIClientOptions
-            {
-                Endpoint = endpoint,
-                RetryPolicy = new ClientRetryPolicy(options.MaxRetries),
-                NetworkTimeout = options.NetworkTimeout,
-            };
-
-            // The OpenAI client insists on a key; servers started without one (llama-server by default) ignore it.
-            var credential = new ApiKeyCredential(string.IsNullOrEmpty(options.ApiKey) ? "no-key" : options.ApiKey);
-            var chatClient = new ChatClient(modelId, credential, clientOptions).AsIChatClient();
-            return new OpenAIErrorMappingChatClient(chatClient, endpoint, modelId);
+            var chatClient = new OpenAICompatibleChatClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName), options);
+            return new OpenAIErrorMappingChatClient(chatClient, options.Endpoint!, options.ModelId!);
         });
     }
 }

@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using ChatBot.Core;
+using ChatBot.TestKit.Http;
 using ChatBot.TestKit.OpenAI;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -178,6 +181,72 @@ public sealed class OpenAICompatibleProviderTests
         Assert.Equal(2, server.Requests.Count);
     }
 
+    [Fact]
+    public async Task ErrorGivenAsAPlainString_IsShownAsTheServersReason()
+    {
+        // Ollama's shape: {"error": "..."} rather than {"error": {"message": "..."}}.
+        await using var server = await ServeAsync(context =>
+        {
+            context.Response.StatusCode = 404;
+            return context.Response.WriteAsync("""{"error":"model 'llama9' not found, try pulling it first"}""");
+        });
+        using var services = BuildServices(server.Endpoint);
+
+        var exception = await StreamUntilFailureAsync(services);
+
+        Assert.Equal(ModelErrorKind.AccessDenied, exception.Kind);
+        Assert.Contains("model 'llama9' not found", exception.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("{", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ErrorEventMidStream_KeepsThePartialText_ThenFailsAsUnavailable()
+    {
+        // llama-server reports a failure after the headers as an event carrying an error object.
+        await using var server = await ServeAsync(async context =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync("""
+                data: {"id":"c1","model":"m","choices":[{"index":0,"delta":{"content":"Half"}}]}
+
+                data: {"error":{"code":500,"message":"the KV cache is full","type":"server_error"}}
+
+
+                """);
+        });
+        using var services = BuildServices(server.Endpoint);
+        var text = "";
+
+        var exception = await Assert.ThrowsAsync<ModelException>(async () =>
+        {
+            await foreach (var update in services.GetRequiredService<IChatClient>()
+                .GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "hi")], cancellationToken: TestContext.Current.CancellationToken))
+            {
+                text += update.Text;
+            }
+        });
+
+        Assert.Equal("Half", text);
+        Assert.Equal(ModelErrorKind.Unavailable, exception.Kind);
+        Assert.Contains("the KV cache is full", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnswerThatIsNotAChatCompletion_FailsNamingTheServer()
+    {
+        await using var server = await ServeAsync(async context =>
+        {
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync("data: <html>a proxy's page</html>\n\n");
+        });
+        using var services = BuildServices(server.Endpoint);
+
+        var exception = await StreamUntilFailureAsync(services);
+
+        Assert.Equal(ModelErrorKind.Failed, exception.Kind);
+        Assert.Contains(server.Endpoint.ToString(), exception.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("Llm:OpenAI:Endpoint", "Llm:OpenAI:Endpoint is required")]
     [InlineData("Llm:OpenAI:ModelId", "Llm:OpenAI:ModelId is required")]
@@ -222,6 +291,21 @@ public sealed class OpenAICompatibleProviderTests
             {
             }
         });
+
+    private static async Task<ScriptedServer> ServeAsync(RequestDelegate answer)
+    {
+        var (app, baseAddress) = await LoopbackWebApp.StartAsync(
+            app => app.MapPost("/v1/chat/completions", answer), TestContext.Current.CancellationToken);
+        return new ScriptedServer(app, new Uri(baseAddress, "/v1/"));
+    }
+
+    /// <summary>A model server that answers every call the same scripted way.</summary>
+    private sealed class ScriptedServer(WebApplication app, Uri endpoint) : IAsyncDisposable
+    {
+        public Uri Endpoint { get; } = endpoint;
+
+        public ValueTask DisposeAsync() => app.DisposeAsync();
+    }
 
     private static int UnusedPort()
     {
