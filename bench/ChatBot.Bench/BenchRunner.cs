@@ -25,8 +25,8 @@ public static class BenchRunner
         report.Header.Add($"- **Command:** `{options.CommandLine}`{(options.Quick ? " (quick: too few repetitions for figures to mean much)" : "")}");
         report.Header.Add($"- **Machine:** {Machine()}");
         report.Header.Add("- **How to read it:** every figure that has a goal is a ratio or a difference against a baseline measured in the same run, " +
-                          "interleaved with it, because this machine is shared: other builds and tests ran on its 2 cores at the same time, " +
-                          "so absolute times here are noisy and pessimistic. Medians with (min–max) over the repetitions.");
+                          "interleaved with it, because absolute times on a small shared machine vary from run to run (a virtual machine's " +
+                          "neighbours, other work on its cores); the findings below say how loaded it was. Medians with (min–max) over the repetitions.");
 
         try
         {
