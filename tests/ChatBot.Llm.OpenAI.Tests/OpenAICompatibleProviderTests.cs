@@ -152,16 +152,8 @@ public sealed class OpenAICompatibleProviderTests
         await using var server = await FakeOpenAIServer.StartAsync(cancellationToken: TestContext.Current.CancellationToken);
         server.Enqueue(FakeOpenAIReply.DropAfter("Half", " an"));
         using var services = BuildServices(server.Endpoint);
-        var text = "";
 
-        var exception = await Assert.ThrowsAsync<ModelException>(async () =>
-        {
-            await foreach (var update in services.GetRequiredService<IChatClient>()
-                .GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "hi")], cancellationToken: TestContext.Current.CancellationToken))
-            {
-                text += update.Text;
-            }
-        });
+        var (text, exception) = await StreamKeepingTextUntilFailureAsync(services);
 
         Assert.Equal("Half an", text);
         Assert.Equal(ModelErrorKind.Unavailable, exception.Kind);
@@ -215,16 +207,8 @@ public sealed class OpenAICompatibleProviderTests
                 """);
         });
         using var services = BuildServices(server.Endpoint);
-        var text = "";
 
-        var exception = await Assert.ThrowsAsync<ModelException>(async () =>
-        {
-            await foreach (var update in services.GetRequiredService<IChatClient>()
-                .GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "hi")], cancellationToken: TestContext.Current.CancellationToken))
-            {
-                text += update.Text;
-            }
-        });
+        var (text, exception) = await StreamKeepingTextUntilFailureAsync(services);
 
         Assert.Equal("Half", text);
         Assert.Equal(ModelErrorKind.Unavailable, exception.Kind);
@@ -284,13 +268,22 @@ public sealed class OpenAICompatibleProviderTests
     }
 
     private static async Task<ModelException> StreamUntilFailureAsync(ServiceProvider services) =>
-        await Assert.ThrowsAsync<ModelException>(async () =>
+        (await StreamKeepingTextUntilFailureAsync(services)).Exception;
+
+    /// <summary>Streams an answer to "hi" until it fails; returns the text that arrived before the failure, and the failure.</summary>
+    private static async Task<(string Text, ModelException Exception)> StreamKeepingTextUntilFailureAsync(ServiceProvider services)
+    {
+        var text = "";
+        var exception = await Assert.ThrowsAsync<ModelException>(async () =>
         {
-            await foreach (var _ in services.GetRequiredService<IChatClient>()
+            await foreach (var update in services.GetRequiredService<IChatClient>()
                 .GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "hi")], cancellationToken: TestContext.Current.CancellationToken))
             {
+                text += update.Text;
             }
         });
+        return (text, exception);
+    }
 
     private static async Task<ScriptedServer> ServeAsync(RequestDelegate answer)
     {
