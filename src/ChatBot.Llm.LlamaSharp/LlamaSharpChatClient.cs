@@ -88,8 +88,8 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
         }
         finally
         {
-            // A caller that stops reading (Stop, a dropped connection) ends the generation; its context is freed before the
-            // slot is given back.
+            // A caller that stops reading (Stop, a dropped connection) ends the generation; its context is freed (or kept for
+            // the next answer, when it ended normally) before the slot is given back.
             await stop.CancelAsync();
             await generation;
             _slots.Release();
@@ -104,10 +104,11 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
     private void Generate(Generation g, ChannelWriter<ChatResponseUpdate> output, CancellationToken cancellationToken)
     {
         Exception? failure = null;
-        var pooled = g.Model.Rent((uint)g.ContextSize, _options.Threads, PromptScope.Of(g.Options), g.Prompt.Tokens);
+        PooledContext? pooled = null;
         var reusable = false;
         try
         {
+            pooled = g.Model.Rent((uint)g.ContextSize, _options.Threads, PromptScope.Of(g.Options), g.Prompt.Tokens);
             var outputTokens = 0;
             var finishReason = ChatFinishReason.Length;
             var context = pooled.Context;
@@ -169,7 +170,11 @@ public sealed partial class LlamaSharpChatClient : IChatClient, IPromptFitCheck
         }
         finally
         {
-            g.Model.Return(pooled, reusable);
+            if (pooled is not null)
+            {
+                g.Model.Return(pooled, reusable);
+            }
+
             output.TryComplete(failure);
         }
     }
