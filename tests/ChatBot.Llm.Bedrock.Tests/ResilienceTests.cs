@@ -175,7 +175,13 @@ public sealed class ResilienceTests
     [Fact]
     public async Task StreamThatStallsAfterText_FailsAfterTheResponseTimeout()
     {
-        await using var bedrock = await BedrockHarness.StartAsync(new Dictionary<string, string?> { ["ResponseTimeout"] = "00:00:00.300" });
+        // No retries, and a timeout a busy test machine cannot reach before the first text: a slow start must not be
+        // retried into the fake's default answer.
+        await using var bedrock = await BedrockHarness.StartAsync(new Dictionary<string, string?>
+        {
+            ["ResponseTimeout"] = "00:00:01.500",
+            ["MaxRetries"] = "0",
+        });
         bedrock.Server.Enqueue(FakeBedrockReply.Stream(FakeStreamStep.Text("Then "), FakeStreamStep.Pause(TimeSpan.FromSeconds(20))));
 
         var (text, error) = await bedrock.StreamUntilFailureAsync();
