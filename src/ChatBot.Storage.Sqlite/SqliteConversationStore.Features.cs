@@ -16,7 +16,7 @@ public sealed partial class SqliteConversationStore
         WriteAsync(async connection =>
         {
             // Read, change and write in one write transaction: the patch leaves what it doesn't name as it is.
-            await using var transaction = connection.BeginTransaction();
+            await using var transaction = SqliteWriteQueue.Transaction();
             if (await FindConversationAsync(connection, userId, conversationId, cancellationToken) is not { } current)
             {
                 return null;
@@ -44,7 +44,7 @@ public sealed partial class SqliteConversationStore
     public Task<TurnClaim> EditUserMessageAsync(string userId, ConversationMessage question, TurnLease lease, CancellationToken cancellationToken) =>
         WriteAsync(async connection =>
         {
-            await using var transaction = connection.BeginTransaction();
+            await using var transaction = SqliteWriteQueue.Transaction();
             var claim = await ClaimAsync(connection, userId, question.ConversationId, lease, cancellationToken);
             if (claim != TurnClaim.Claimed)
             {

@@ -52,7 +52,7 @@ public sealed partial class SqliteConversationStore
         WriteAsync<IReadOnlyList<string>>(async connection =>
         {
             // One transaction: all of them go, or none does.
-            await using var transaction = connection.BeginTransaction();
+            await using var transaction = SqliteWriteQueue.Transaction();
             await using var messages = Command(connection, "DELETE FROM messages WHERE user_id = $user");
             messages.Parameters.AddWithValue("$user", userId);
             await messages.ExecuteNonQueryAsync(cancellationToken);

@@ -10,25 +10,20 @@ namespace ChatBot.Storage.Sqlite;
 /// <c>user_id</c>, so another user's conversation is simply not found. Times are stored as UTC ticks, which sort like the
 /// times they stand for.
 /// </summary>
-public sealed partial class SqliteConversationStore : IConversationStore, IDisposable
+public sealed partial class SqliteConversationStore : IConversationStore
 {
     private const int SchemaVersion = 3;
-
-    // One queue per database file, so two stores on one file in one process (tests, a second host) also take turns.
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> Writers = new(StringComparer.Ordinal);
 
     private readonly string _path;
     private readonly string _connectionString;
     private readonly Lock _gate = new();
-    private readonly SemaphoreSlim _writer;
-    private SqliteConnection? _writeConnection;
+    private readonly SqliteWriteQueue _writes;
     private Task? _initialization;
     private byte[] _cursorKey = [];
 
     public SqliteConversationStore(IOptions<SqliteStoreOptions> options)
     {
         _path = Path.GetFullPath(options.Value.Path);
-        _writer = Writers.GetOrAdd(_path, _ => new SemaphoreSlim(1, 1));
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = _path,
@@ -38,6 +33,7 @@ public sealed partial class SqliteConversationStore : IConversationStore, IDispo
             // How long a statement waits for another connection's write lock before it reports SQLITE_BUSY.
             DefaultTimeout = 30,
         }.ToString();
+        _writes = SqliteWriteQueue.For(_path, OpenAsync);
     }
 
     /// <summary>Creates the data folder, the schema and the cursor key. Runs once; every operation waits for it.</summary>
@@ -174,7 +170,7 @@ public sealed partial class SqliteConversationStore : IConversationStore, IDispo
     public Task<bool> DeleteConversationAsync(string userId, string conversationId, CancellationToken cancellationToken) =>
         WriteAsync(async connection =>
         {
-            await using var transaction = connection.BeginTransaction();
+            await using var transaction = SqliteWriteQueue.Transaction();
             await using var messages = Command(connection, "DELETE FROM messages WHERE user_id = $user AND conversation_id = $id");
             messages.Parameters.AddWithValue("$user", userId);
             messages.Parameters.AddWithValue("$id", conversationId);
@@ -193,7 +189,7 @@ public sealed partial class SqliteConversationStore : IConversationStore, IDispo
         {
             // One write transaction: the insert (a no-op once the conversation is deleted), the repeat check and the lease
             // either all happen or none does.
-            await using var transaction = connection.BeginTransaction();
+            await using var transaction = SqliteWriteQueue.Transaction();
 
             // The unique index on (user, conversation, clientMessageId) makes a repeat a no-op instead of a second copy.
             if (!await InsertMessageAsync(connection, userId, message, cancellationToken))
@@ -229,7 +225,7 @@ public sealed partial class SqliteConversationStore : IConversationStore, IDispo
         string userId, Conversation conversation, ConversationMessage message, TurnLease lease, CancellationToken cancellationToken) =>
         WriteAsync(async connection =>
         {
-            await using var transaction = connection.BeginTransaction();
+            await using var transaction = SqliteWriteQueue.Transaction();
 
             // The turn's title only fills a missing one: a rename that landed while the answer streamed must win. The lease ends
             // here unless it lapsed and another turn took it.
@@ -429,42 +425,21 @@ public sealed partial class SqliteConversationStore : IConversationStore, IDispo
     }
 
     /// <summary>
-    /// Runs a write with no other write of this process to the same file in flight. SQLite takes one writer at a time
-    /// anyway; a second connection that asks meanwhile gets SQLITE_BUSY, and Microsoft.Data.Sqlite retries that by putting
-    /// its thread to sleep (150 ms a try). Queued here, concurrent turns wait without holding a thread and each starts as
-    /// soon as the previous write commits. Every write to the file goes through here, the usage counters
-    /// (<see cref="SqliteUsageStore"/>) too. Reads are not queued: in WAL mode they never wait for a writer. Another process
-    /// on the same file still meets the busy retry, which is what keeps it correct.
-    /// As writes take turns, they share one connection that stays open, set up once, instead of opening and setting up a
-    /// pooled one for each of a turn's four writes.
+    /// Runs a write through the file's write queue (<see cref="SqliteWriteQueue"/>): one at a time in this process, committed
+    /// together with the writes waiting at the same moment. Every write to the file goes through here, the usage counters
+    /// (<see cref="SqliteUsageStore"/>) too. A write that needs several statements to be all or nothing takes
+    /// <see cref="SqliteWriteQueue.Transaction"/>.
     /// </summary>
     internal async Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> operation, CancellationToken cancellationToken)
     {
         await InitializeAsync(cancellationToken);
-        await _writer.WaitAsync(cancellationToken);
         try
         {
-            _writeConnection ??= await OpenAsync(cancellationToken);
-            return await operation(_writeConnection);
+            return await _writes.RunAsync(operation, cancellationToken);
         }
-        catch (Exception ex)
+        catch (SqliteException ex) when (IsTransient(ex))
         {
-            // Whatever went wrong, the next write starts on a fresh connection rather than on one left in an unknown state.
-            if (_writeConnection is not null)
-            {
-                await _writeConnection.DisposeAsync();
-                _writeConnection = null;
-            }
-            if (ex is SqliteException sqlite && IsTransient(sqlite))
-            {
-                throw Unavailable(sqlite);
-            }
-
-            throw;
-        }
-        finally
-        {
-            _writer.Release();
+            throw Unavailable(ex);
         }
     }
 
@@ -507,13 +482,6 @@ public sealed partial class SqliteConversationStore : IConversationStore, IDispo
 
     private StoreUnavailableException Unavailable(SqliteException ex) =>
         new($"The conversation database at '{_path}' is busy or cannot be written ({ex.SqliteErrorCode}).", ex);
-
-    /// <summary>Closes the shared write connection (the host disposes the store when it stops).</summary>
-    public void Dispose()
-    {
-        _writeConnection?.Dispose();
-        _writeConnection = null;
-    }
 
     // Busy/locked outlasted the timeout, or the disk failed or filled up: the caller may retry later; anything else is a bug.
     private static bool IsTransient(SqliteException ex) => (ex.SqliteErrorCode & 0xFF) is 5 or 6 or 10 or 13 or 14;

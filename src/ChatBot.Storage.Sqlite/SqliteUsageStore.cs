@@ -61,7 +61,7 @@ public sealed class SqliteUsageStore(SqliteConversationStore database) : IUsageS
     public Task EndTurnAsync(string userId, DateOnly day, TurnUsage usage, CancellationToken cancellationToken) =>
         WriteAsync(async connection =>
         {
-            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+            await using var transaction = SqliteWriteQueue.Transaction();
             await using var command = SqliteConversationStore.Command(
                 connection,
                 """
@@ -69,7 +69,6 @@ public sealed class SqliteUsageStore(SqliteConversationStore database) : IUsageS
                     tokens = tokens + $input + $output
                 WHERE user_id = $user AND day = $day
                 """);
-            command.Transaction = transaction;
             AddDay(command, userId, day);
             command.Parameters.AddWithValue("$turns", usage.Answered ? 1 : 0);
             command.Parameters.AddWithValue("$errors", usage.Failed ? 1 : 0);
