@@ -104,6 +104,21 @@ describe('ApiClient', () => {
     expect(request.body).toEqual({ content: 'hi', clientMessageId: 'client-1' });
   });
 
+  it('sends the chosen model with the message and with a regenerate', async () => {
+    const { server, api } = setup();
+    const stream = () => new Response(sseText([['user', message('u1', 'user', 'hi')], ['done', message('a1', 'assistant', 'ok')]]), {
+      headers: { 'Content-Type': 'text/event-stream' },
+    });
+    server.on('POST', /messages$/, stream);
+    server.on('POST', /regenerate$/, stream);
+
+    await collect(api.sendMessage('c1', 'hi', 'client-1', undefined, 'second-model'));
+    await collect(api.regenerate('c1', undefined, 'second-model'));
+
+    expect(server.requests[0]!.body).toEqual({ content: 'hi', clientMessageId: 'client-1', model: 'second-model' });
+    expect(server.requests[1]!.body).toEqual({ model: 'second-model' });
+  });
+
   it('passes an error event on as ProblemDetails', async () => {
     const { server, api } = setup();
     server.on('POST', /messages$/, () =>

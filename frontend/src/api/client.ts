@@ -106,16 +106,17 @@ export class ApiClient {
    *
    * Throws {@link ApiError} when the request fails or the stream breaks off, and the AbortError when stopped.
    */
-  sendMessage(conversationId: string, content: string, clientMessageId: string, signal?: AbortSignal): AsyncGenerator<TurnEvent> {
-    return this._turn(`/conversations/${encodeURIComponent(conversationId)}/messages`, { content, clientMessageId }, signal);
+  sendMessage(conversationId: string, content: string, clientMessageId: string, signal?: AbortSignal, model?: string): AsyncGenerator<TurnEvent> {
+    // The model chosen on screen goes with the message, so the answer uses it even if the choice is still being saved.
+    return this._turn(`/conversations/${encodeURIComponent(conversationId)}/messages`, model ? { content, clientMessageId, model } : { content, clientMessageId }, signal);
   }
 
   /**
    * Asks for a new answer to the conversation's last question, streamed like a sent message (its `user` event is the stored
    * question). The new answer replaces the last one; the question is not stored again.
    */
-  regenerate(conversationId: string, signal?: AbortSignal): AsyncGenerator<TurnEvent> {
-    return this._turn(`/conversations/${encodeURIComponent(conversationId)}/regenerate`, undefined, signal);
+  regenerate(conversationId: string, signal?: AbortSignal, model?: string): AsyncGenerator<TurnEvent> {
+    return this._turn(`/conversations/${encodeURIComponent(conversationId)}/regenerate`, model ? { model } : undefined, signal);
   }
 
   /** The caller's limits and their last `days` of usage. */

@@ -125,14 +125,17 @@ export class TurnRunner {
     ctx.set({ turns: { ...ctx.state.turns, [turn.conversationId]: turn } });
     ctx.set({ announcement: 'ChatBot is answering.' });
 
+    // Only a model the deployment still offers: a conversation may remember one it no longer does.
+    const chosen = ctx.state.currentModel;
+    const model = ctx.state.models.some((m) => m.id === chosen) ? (chosen ?? undefined) : undefined;
     const events =
       spec.mode === 'regenerate'
-        ? api.regenerate(conversationId, controller.signal)
+        ? api.regenerate(conversationId, controller.signal, model)
         : spec.mode === 'continue'
           ? api.continueAnswer(conversationId, controller.signal)
           : spec.mode === 'edit'
             ? api.editMessage(conversationId, spec.messageId!, spec.content, controller.signal)
-            : api.sendMessage(conversationId, spec.content, spec.clientMessageId, controller.signal);
+            : api.sendMessage(conversationId, spec.content, spec.clientMessageId, controller.signal, model);
 
     let stored = false;
     let outcome: 'done' | 'stopped' | 'failed' = 'done';
