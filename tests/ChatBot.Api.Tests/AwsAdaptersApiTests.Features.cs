@@ -11,16 +11,7 @@ public sealed partial class AwsAdaptersApiTests
     public async Task Features_OnDynamoDbAndRedis_ContinueEditFeedbackInstructionsAndModel()
     {
         // The real embedded model, ten tokens per answer: its 27-token alphabet takes two continues to finish.
-        using var app = new ApiTestApp(settings: new Dictionary<string, string?>
-        {
-            ["Storage:Provider"] = "DynamoDb",
-            ["Storage:DynamoDb:TableName"] = "chatbot-" + Guid.NewGuid().ToString("N")[..8],
-            ["Storage:DynamoDb:ServiceUrl"] = servers.Dynalite.ServiceUrl,
-            ["Storage:DynamoDb:CreateTable"] = "true",
-            ["Cache:Provider"] = "Redis",
-            ["Cache:Redis:Configuration"] = servers.Redis.Configuration,
-            ["Chat:MaxOutputTokens"] = "10",
-        });
+        using var app = CreateApp(model: null, new Dictionary<string, string?> { ["Chat:MaxOutputTokens"] = "10" });
         var client = app.ClientFor("alice");
         Assert.Equal(HttpStatusCode.OK, (await client.PutAsJsonAsync("/api/me/settings", new { instructions = "Be brief." })).StatusCode);
         var created = await client.PostAsJsonAsync("/api/conversations", new { });

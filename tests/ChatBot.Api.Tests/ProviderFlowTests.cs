@@ -152,15 +152,25 @@ public sealed partial class AwsAdaptersApiTests(AwsAdaptersApiTests.Servers serv
         }
     }
 
-    private ApiTestApp CreateApp(IChatClient model) => new(model, new Dictionary<string, string?>
+    /// <summary>An app on a table of its own and the shared Redis; <paramref name="model"/> null runs the real embedded model.</summary>
+    private ApiTestApp CreateApp(IChatClient? model, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        ["Storage:Provider"] = "DynamoDb",
-        ["Storage:DynamoDb:TableName"] = "chatbot-" + Guid.NewGuid().ToString("N")[..8],
-        ["Storage:DynamoDb:ServiceUrl"] = servers.Dynalite.ServiceUrl,
-        ["Storage:DynamoDb:CreateTable"] = "true",
-        ["Cache:Provider"] = "Redis",
-        ["Cache:Redis:Configuration"] = servers.Redis.Configuration,
-    });
+        var all = new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "DynamoDb",
+            ["Storage:DynamoDb:TableName"] = "chatbot-" + Guid.NewGuid().ToString("N")[..8],
+            ["Storage:DynamoDb:ServiceUrl"] = servers.Dynalite.ServiceUrl,
+            ["Storage:DynamoDb:CreateTable"] = "true",
+            ["Cache:Provider"] = "Redis",
+            ["Cache:Redis:Configuration"] = servers.Redis.Configuration,
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
+        return new ApiTestApp(model, all);
+    }
 
     /// <summary>An instance as the minimal profile runs them: DynamoDB shared, the context cache in each process.</summary>
     private ApiTestApp CreateInstance(IChatClient model, string table) => new(model, new Dictionary<string, string?>
