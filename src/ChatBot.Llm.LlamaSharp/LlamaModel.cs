@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using LLama;
 using LLama.Common;
 using LLama.Exceptions;
@@ -168,17 +169,8 @@ internal sealed class PooledContext(LLamaContext context, int threads, string? s
     public List<LLamaToken> Tokens { get; } = [];
 
     /// <summary>How many of the prompt's first tokens are already computed, leaving at least one to decode (for its logits).</summary>
-    public int SharedPrefix(ReadOnlySpan<LLamaToken> prompt)
-    {
-        var limit = Math.Min(Tokens.Count, prompt.Length - 1);
-        var shared = 0;
-        while (shared < limit && Tokens[shared] == prompt[shared])
-        {
-            shared++;
-        }
-
-        return shared;
-    }
+    public int SharedPrefix(ReadOnlySpan<LLamaToken> prompt) =>
+        Math.Min(CollectionsMarshal.AsSpan(Tokens).CommonPrefixLength(prompt), Math.Max(prompt.Length - 1, 0));
 
     /// <summary>Keeps the first <paramref name="keep"/> tokens' state and drops the rest.</summary>
     public void Reset(string? scope, int keep)

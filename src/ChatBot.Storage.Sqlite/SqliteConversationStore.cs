@@ -430,31 +430,30 @@ public sealed partial class SqliteConversationStore : IConversationStore
     /// (<see cref="SqliteUsageStore"/>) too. A write that needs several statements to be all or nothing takes
     /// <see cref="SqliteWriteQueue.Transaction"/>.
     /// </summary>
-    internal async Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> operation, CancellationToken cancellationToken)
-    {
-        await InitializeAsync(cancellationToken);
-        try
-        {
-            return await _writes.RunAsync(operation, cancellationToken);
-        }
-        catch (SqliteException ex) when (IsTransient(ex))
-        {
-            throw Unavailable(ex);
-        }
-    }
+    internal Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> operation, CancellationToken cancellationToken) =>
+        CallAsync(() => _writes.RunAsync(operation, cancellationToken), cancellationToken);
 
     /// <summary>Runs on a fresh pooled connection once the schema exists; also used by <see cref="SqliteUsageStore"/>.</summary>
-    internal async Task<T> RunAsync<T>(Func<SqliteConnection, Task<T>> operation, CancellationToken cancellationToken)
+    internal Task<T> RunAsync<T>(Func<SqliteConnection, Task<T>> operation, CancellationToken cancellationToken) =>
+        CallAsync(
+            async () =>
+            {
+                await using var connection = await OpenAsync(cancellationToken);
+                return await operation(connection);
+            },
+            cancellationToken);
+
+    /// <summary>A read or a write once the schema exists, with the store's transient failures as <see cref="StoreUnavailableException"/>.</summary>
+    private async Task<T> CallAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
     {
         await InitializeAsync(cancellationToken);
         try
         {
-            await using var connection = await OpenAsync(cancellationToken);
-            return await operation(connection);
+            return await call();
         }
         catch (SqliteException ex) when (IsTransient(ex))
         {
-            throw Unavailable(ex);
+            throw new StoreUnavailableException($"The conversation database at '{_path}' is busy or cannot be written ({ex.SqliteErrorCode}).", ex);
         }
     }
 
@@ -479,9 +478,6 @@ public sealed partial class SqliteConversationStore : IConversationStore
             throw;
         }
     }
-
-    private StoreUnavailableException Unavailable(SqliteException ex) =>
-        new($"The conversation database at '{_path}' is busy or cannot be written ({ex.SqliteErrorCode}).", ex);
 
     // Busy/locked outlasted the timeout, or the disk failed or filled up: the caller may retry later; anything else is a bug.
     private static bool IsTransient(SqliteException ex) => (ex.SqliteErrorCode & 0xFF) is 5 or 6 or 10 or 13 or 14;
